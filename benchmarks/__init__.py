@@ -1,0 +1,1 @@
+"""Benchmarks: tinygrad_np side by side with references in one run."""

@@ -1,0 +1,3 @@
+"""tinygrad_np: a NumPy deep-learning framework with every forward and backward in plain sight."""
+
+__version__ = "0.1.0"
