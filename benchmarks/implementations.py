@@ -1,0 +1,153 @@
+"""The trainers compared by the benchmarks, each behind the same interface.
+
+A factory takes the initial weights ``[(W, b), ...]`` (W shaped (out, in), as in tinygrad_np and
+PyTorch), the learning rate and the batches ``[(x, y), ...]`` (x (batch, features), y (batch,), NumPy
+arrays of the benchmark's dtype) and returns ``step(i) -> loss``, one full training iteration on batch
+``i % len(batches)``: forward, loss, backward, SGD update. Batches are converted to each trainer's own
+layout once, before timing (the course's samples-in-columns views, torch tensors sharing memory).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+Weights = Sequence[tuple[np.ndarray, np.ndarray]]
+Batches = Sequence[tuple[np.ndarray, np.ndarray]]
+Step = Callable[[int], float]
+
+
+def initial_weights(dims: Sequence[int], dtype: Any = np.float64, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The course's deep-model init, ``randn(out, in) / sqrt(in)`` from ``RandomState(seed)``, b = 0."""
+    rng = np.random.RandomState(seed)
+    return [
+        (
+            (rng.standard_normal((dims[i + 1], dims[i])) / np.sqrt(dims[i])).astype(dtype),
+            np.zeros(dims[i + 1], dtype=dtype),
+        )
+        for i in range(len(dims) - 1)
+    ]
+
+
+def torch_available() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
+def blas_threads() -> int:
+    """How many threads NumPy's BLAS uses (threadpoolctl if installed, else OpenBLAS's default rule)."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        counts = [d["num_threads"] for d in threadpool_info() if d.get("user_api") == "blas"]
+        if counts:
+            return int(max(counts))
+    except ImportError:
+        pass
+    import os
+
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+# -- tinygrad_np -----------------------------------------------------------------------------------------
+def build_tinygrad_np(weights: Weights) -> Any:
+    """Linear/ReLU/.../Linear/Sigmoid holding copies of ``weights`` (loaded with load_state_dict)."""
+    import tinygrad_np as tnp
+
+    layers: list[tnp.Layer] = []
+    state = {}
+    dtype = weights[0][0].dtype
+    for i, (w, b) in enumerate(weights):
+        layers.append(tnp.Linear(w.shape[1], w.shape[0], dtype=dtype))
+        layers.append(tnp.ReLU() if i < len(weights) - 1 else tnp.Sigmoid())
+        state[f"{2 * i}.weight"], state[f"{2 * i}.bias"] = w, b
+    return tnp.Sequential(*layers).load_state_dict(state)
+
+
+def tinygrad_np_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
+    """The README's training loop: loss = loss_fn(model(x), y); model.backward(...); opt.step()."""
+    import tinygrad_np as tnp
+
+    model = build_tinygrad_np(weights)
+    loss_fn = tnp.BCELoss()
+    opt = tnp.SGD(model.parameters(), lr=lr)
+    n = len(batches)
+
+    def step(i: int) -> float:
+        x, y = batches[i % n]
+        loss = loss_fn(model(x), y)
+        model.backward(loss_fn.backward())
+        opt.step()
+        return loss
+
+    return step
+
+
+# -- the course's code -----------------------------------------------------------------------------------
+def course_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
+    """The course's L-layer code (benchmarks/course_reference.py), samples in columns."""
+    from .course_reference import CourseModel
+
+    model = CourseModel(weights, lr)
+    # The course's X is train_x_flatten.T: a transposed view, exactly like x.T here.
+    cols = [(x.T, y.reshape(1, -1)) for x, y in batches]
+    n = len(cols)
+
+    def step(i: int) -> float:
+        X, Y = cols[i % n]
+        return model.step(X, Y)
+
+    return step
+
+
+# -- PyTorch ---------------------------------------------------------------------------------------------
+def torch_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
+    """nn.Sequential + BCELoss + torch.optim.SGD (benchmarks/torch_reference.py)."""
+    from .torch_reference import TorchModel, set_threads
+
+    set_threads(blas_threads())
+    model = TorchModel(weights, lr)
+    tensors = [(model.tensor(x), model.tensor(y.reshape(-1, 1))) for x, y in batches]
+    n = len(tensors)
+
+    def step(i: int) -> float:
+        x, y = tensors[i % n]
+        return model.step(x, y)
+
+    return step
+
+
+# -- the floor -------------------------------------------------------------------------------------------
+def floor_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
+    """Only the first layer's two big matrix products, z = x @ W.T and dW = g.T @ x, into preallocated
+    outputs: what any trainer of this model must at least do on each iteration. Returns NaN."""
+    w = np.array(weights[0][0], copy=True)
+    out_features = w.shape[0]
+    rng = np.random.default_rng(0)
+    n = len(batches)
+    bufs = []
+    for x, _ in batches:
+        g = rng.standard_normal((x.shape[0], out_features)).astype(w.dtype)
+        bufs.append((x, g, np.empty((x.shape[0], out_features), w.dtype)))
+    dw = np.empty_like(w)
+
+    def step(i: int) -> float:
+        x, g, z = bufs[i % n]
+        np.matmul(x, w.T, out=z)
+        np.matmul(g.T, x, out=dw)
+        return float("nan")
+
+    return step
+
+
+TRAINERS: dict[str, Callable[[Weights, float, Batches], Step]] = {
+    "tinygrad_np": tinygrad_np_trainer,
+    "course (NumPy)": course_trainer,
+    "PyTorch": torch_trainer,
+    "floor": floor_trainer,
+}
