@@ -20,10 +20,10 @@ Cache = tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 def initialize_parameters_deep(layer_dims: Sequence[int], seed: int = 1) -> Params:
     """The course's init: ``np.random.seed(1)``, ``W = randn(n_l, n_{l-1}) / sqrt(n_{l-1})``, b = 0."""
-    np.random.seed(seed)  # noqa: NPY002 - the course's legacy global seed, on purpose
+    np.random.seed(seed)
     parameters: Params = {}
     for l in range(1, len(layer_dims)):  # noqa: E741 - the course's name
-        parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) / np.sqrt(  # noqa: NPY002
+        parameters["W" + str(l)] = np.random.randn(layer_dims[l], layer_dims[l - 1]) / np.sqrt(
             layer_dims[l - 1]
         )
         parameters["b" + str(l)] = np.zeros((layer_dims[l], 1))
@@ -108,7 +108,7 @@ def compute_cost(AL: np.ndarray, Y: np.ndarray) -> float:
 def linear_backward(
     dZ: np.ndarray, cache: tuple[np.ndarray, np.ndarray, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    A_prev, W, b = cache
+    A_prev, W, _b = cache
     m = A_prev.shape[1]
     dW = 1.0 / m * np.dot(dZ, A_prev.T)
     db = 1.0 / m * np.sum(dZ, axis=1, keepdims=True)

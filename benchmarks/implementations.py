@@ -20,7 +20,9 @@ Batches = Sequence[tuple[np.ndarray, np.ndarray]]
 Step = Callable[[int], float]
 
 
-def initial_weights(dims: Sequence[int], dtype: Any = np.float64, seed: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+def initial_weights(
+    dims: Sequence[int], dtype: Any = np.float64, seed: int = 1
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """The course's deep-model init, ``randn(out, in) / sqrt(in)`` from ``RandomState(seed)``, b = 0."""
     rng = np.random.RandomState(seed)
     return [

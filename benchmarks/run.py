@@ -96,7 +96,8 @@ def import_time(module: str, runs: int) -> float:
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     times = []
     for i in range(runs + 1):
-        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+        cmd = [sys.executable, "-c", code]
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
         if i:
             times.append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(times)
@@ -139,12 +140,12 @@ def check(label: str, value: float | None, limit: float, fmt: str = "{:.2f}") ->
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     p.add_argument("--iterations", type=int, default=2500, help="cat iterations (default 2500)")
-    p.add_argument("--samples", type=int, default=8192, help="minibatch: samples in the epoch (default 8192)")
+    p.add_argument("--samples", type=int, default=8192, help="minibatch: samples in its epoch (8192)")
     p.add_argument("--overhead-steps", type=int, default=5000, help="overhead: steps (default 5000)")
-    p.add_argument("--only", default=",".join(WORKLOADS), help=f"comma-separated subset of {','.join(WORKLOADS)}")
-    p.add_argument("--dtype", default="float64,float32", help="comma-separated dtypes (default float64,float32)")
+    p.add_argument("--only", default=",".join(WORKLOADS), help=f"a comma-separated subset of {WORKLOADS}")
+    p.add_argument("--dtype", default="float64,float32", help="comma-separated dtypes (float64,float32)")
     p.add_argument("--repeats", type=int, default=1, help="repeat each timing K times (default 1)")
-    p.add_argument("--startup-runs", type=int, default=7, help="fresh interpreters per import time (default 7)")
+    p.add_argument("--startup-runs", type=int, default=7, help="fresh interpreters per import (default 7)")
     p.add_argument("--json", type=Path, help="also write the medians and checks to this JSON file")
     args = p.parse_args(argv)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -188,7 +189,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             medians[("cat", str(dtype))] = {k: v.median for k, v in t.items()}
             print(text + "\n", flush=True)
         elif str(dtype) in memory:
-            rows = [[n, mib(m["peak_rss_mib"]), mib(m["loop_peak_mib"])] for n, m in memory[str(dtype)].items()]
+            mem = memory[str(dtype)]
+            rows = [[n, mib(m["peak_rss_mib"]), mib(m["loop_peak_mib"])] for n, m in mem.items()]
             print(f"### peak memory of the cat run — {dtype}\n")
             print(markdown_table(["implementation", "peak RSS", "loop alloc peak"], rows) + "\n")
     if "minibatch" in args.only:

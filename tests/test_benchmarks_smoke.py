@@ -1,0 +1,58 @@
+"""Smoke test of the benchmarks: every workload runs at a tiny size and prints its rows.
+
+Nothing here is about speed: timings on a shared machine prove nothing, so none is asserted.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # benchmarks/ is not installed: it is run from the repository root
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import run  # noqa: E402
+
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+
+def test_every_benchmark_runs_tiny(capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("TINYGRAD_NP_DATA", raising=False)  # random data of the cat data's shape
+    argv = ["--iterations", "2", "--samples", "128", "--overhead-steps", "3", "--startup-runs", "1"]
+    argv += ["--dtype", "float64"]  # float32 runs the same code; one dtype keeps the test short
+    results = run.main([*argv, "--json", str(tmp_path / "results.json")])
+    out = capsys.readouterr().out
+
+    assert set(results["timings"]) == {"cat/float64", "minibatch/float64", "overhead/float64"}
+    expected = {"tinygrad_np", "course (NumPy)", "floor"} | ({"PyTorch"} if HAS_TORCH else set())
+    for key, medians in results["timings"].items():
+        assert set(medians) == expected, key
+        assert all(t > 0 for t in medians.values()), key
+    for title in ("### cat:", "### minibatch:", "### overhead:", "### start-up", "### targets"):
+        assert title in out
+    for name in expected:
+        assert f"| {name} " in out
+    if not HAS_TORCH:
+        assert "PyTorch is not installed" in out
+    assert set(results["imports"]) >= {"numpy", "tinygrad_np"}
+    assert results["memory"]["float64"]["tinygrad_np"]["peak_rss_mib"] > 0
+    assert (tmp_path / "results.json").is_file()
+
+
+def test_same_math_as_the_references() -> None:
+    """From the same weights, tinygrad_np, the course's code (and PyTorch) reach the same loss."""
+    import numpy as np
+
+    w = run.cat_workload(np.dtype(np.float64), 3)
+    factories, _ = run.trainers_for(w, np.dtype(np.float64))
+    losses = {}
+    for name, make in factories.items():
+        if name == "floor":
+            continue
+        step = make()
+        losses[name] = [step(i) for i in range(3)]
+    ref = losses.pop("tinygrad_np")
+    for name, other in losses.items():
+        np.testing.assert_allclose(other, ref, rtol=1e-9, err_msg=name)
