@@ -77,7 +77,9 @@ class Layer:
     def _check_input(self, x: Any) -> np.ndarray:
         """Return ``x`` as a floating-point array, or raise a TypeError saying how to convert it."""
         x = np.asarray(x)
-        if not np.issubdtype(x.dtype, np.floating):
+        # dtype.kind == "f" is np.issubdtype(dtype, np.floating) at a fraction of the cost: this runs in
+        # every layer on every call, so it shows in small-batch training.
+        if x.dtype.kind != "f":
             hint = " (for 8-bit images: x.astype(np.float64) / 255)" if x.dtype == np.uint8 else ""
             raise TypeError(
                 f"{self!r} expects floating-point input, got dtype {x.dtype}: "

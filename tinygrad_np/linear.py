@@ -64,7 +64,7 @@ class Linear(Layer):
         # dL/dW = g.T @ x: (out, batch) @ (batch, in), written into the existing grad buffer.
         np.matmul(g2.T, x2, out=self.weight.grad_buffer())
         if self.bias is not None:
-            np.sum(g2, axis=0, out=self.bias.grad_buffer())  # dL/db = sum of g over the batch
+            g2.sum(axis=0, out=self.bias.grad_buffer())  # dL/db = sum of g over the batch
         if not input_grad:
             return None  # the first layer's dL/dx is the costliest product and training never needs it
         return g @ self.weight.data  # dL/dx: (*, out) @ (out, in)

@@ -45,8 +45,9 @@ class Sequential(Layer):
         that has parameters, skipping its dloss/dx product (the costliest one in a wide first layer).
         """
         if not input_grad:
-            with_params = [i for i, layer in enumerate(self.layers) if layer.parameters()]
-            stop = with_params[0] if with_params else len(self.layers)
+            # Only the first layer with parameters is needed: stop looking there (parameters() scans
+            # the layer's attributes, which is not free on every step).
+            stop = next((i for i, la in enumerate(self.layers) if la.parameters()), len(self.layers))
         else:
             stop = 0
         for i in range(len(self.layers) - 1, stop - 1, -1):
