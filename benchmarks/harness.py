@@ -32,13 +32,17 @@ class Timing:
 
 
 def alternate(
-    factories: dict[str, Factory], iterations: int, chunk: int, repeats: int = 1
+    factories: dict[str, Factory], iterations: int, chunk: int, repeats: int = 1, pause: float = 0.0
 ) -> dict[str, Timing]:
     """Time ``iterations`` steps of every trainer, ``chunk`` steps at a time, taking turns.
 
     Each round runs one chunk of each trainer; the order rotates from round to round so that no
     trainer always follows the same one. Each repeat builds every trainer afresh (same initial
     weights). Only the ``step`` calls are timed, each one separately.
+
+    ``pause`` seconds of sleep (untimed) before each chunk let the previous trainer's worker threads
+    go idle: OpenBLAS's and PyTorch's OpenMP threads spin for a while after their last call, and on
+    a 2-core machine that spinning would otherwise slow down whichever trainer runs next.
     """
     names = list(factories)
     out = {name: Timing(name) for name in names}
@@ -50,6 +54,8 @@ def alternate(
             n = min(chunk, iterations - done)
             k = rnd % len(names)
             for name in names[k:] + names[:k]:
+                if pause:
+                    time.sleep(pause)
                 step, timing = steps[name], out[name]
                 for i in range(done, done + n):
                     t0 = time.perf_counter()

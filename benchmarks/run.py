@@ -51,7 +51,7 @@ class Workload:
 def cat_workload(dtype: np.dtype, iterations: int) -> Workload:
     x, y, source = load_cat(dtype)
     title = f"cat: the course's deep model {CAT_DIMS}, full batch of {len(x)}, {source}"
-    return Workload("cat", title, CAT_DIMS, CAT_LR, [(x, y)], iterations, chunk=50)
+    return Workload("cat", title, CAT_DIMS, CAT_LR, [(x, y)], iterations, chunk=100)
 
 
 def minibatch_workload(dtype: np.dtype, samples: int) -> Workload:
@@ -60,7 +60,7 @@ def minibatch_workload(dtype: np.dtype, samples: int) -> Workload:
     # The data are random, so consecutive slices (views, no copy) are as good as a shuffle.
     batches = [(x[i : i + batch], y[i : i + batch]) for i in range(0, samples - batch + 1, batch)]
     title = f"minibatch: MLP (3072, 512, 128, 1), batch {batch}, one epoch of {samples} random samples"
-    return Workload("minibatch", title, (3072, 512, 128, 1), 0.01, batches, len(batches), chunk=8)
+    return Workload("minibatch", title, (3072, 512, 128, 1), 0.01, batches, len(batches), chunk=16)
 
 
 def overhead_workload(dtype: np.dtype, steps: int) -> Workload:
@@ -69,7 +69,7 @@ def overhead_workload(dtype: np.dtype, steps: int) -> Workload:
     y = rng.integers(0, 2, size=256).astype(dtype)
     batches = [(x[i : i + 1], y[i : i + 1]) for i in range(len(x))]
     title = f"overhead: MLP (16, 16, 16, 1), batch 1, {steps} steps"
-    return Workload("overhead", title, (16, 16, 16, 1), 0.01, batches, steps, chunk=250)
+    return Workload("overhead", title, (16, 16, 16, 1), 0.01, batches, steps, chunk=500)
 
 
 def trainers_for(w: Workload, dtype: np.dtype) -> tuple[dict[str, Any], list[str]]:
@@ -108,10 +108,15 @@ def mib(v: float | None) -> str:
 
 
 def run_workload(
-    w: Workload, dtype: np.dtype, repeats: int, memory: dict[str, dict[str, float | None]] | None
+    w: Workload,
+    dtype: np.dtype,
+    repeats: int,
+    memory: dict[str, dict[str, float | None]] | None,
+    pause: float = 0.2,
 ) -> tuple[str, dict[str, Timing]]:
     factories, notes = trainers_for(w, dtype)
-    timings = alternate(factories, w.iterations, max(1, min(w.chunk, w.iterations)), repeats)
+    chunk = max(1, min(w.chunk, w.iterations))
+    timings = alternate(factories, w.iterations, chunk, repeats, pause=pause)
     ref = timings[TNP].median
     header = ["implementation", "median / iter", f"loop ({w.iterations} it)", "× tinygrad_np", "final loss"]
     if memory is not None:
@@ -146,6 +151,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--dtype", default="float64,float32", help="comma-separated dtypes (float64,float32)")
     p.add_argument("--repeats", type=int, default=1, help="repeat each timing K times (default 1)")
     p.add_argument("--startup-runs", type=int, default=7, help="fresh interpreters per import (default 7)")
+    p.add_argument("--pause", type=float, default=0.2, help="idle seconds before each chunk (0.2)")
     p.add_argument("--json", type=Path, help="also write the medians and checks to this JSON file")
     args = p.parse_args(argv)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -185,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             memory[str(dtype)] = {n: peak_memory(n, dtype, mem_iters) for n in names}
         if "cat" in args.only:
             w = cat_workload(dtype, args.iterations)
-            text, t = run_workload(w, dtype, args.repeats, memory.get(str(dtype)))
+            text, t = run_workload(w, dtype, args.repeats, memory.get(str(dtype)), args.pause)
             medians[("cat", str(dtype))] = {k: v.median for k, v in t.items()}
             print(text + "\n", flush=True)
         elif str(dtype) in memory:
@@ -195,12 +201,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             print(markdown_table(["implementation", "peak RSS", "loop alloc peak"], rows) + "\n")
     if "minibatch" in args.only:
         dtype = np.dtype(np.float32) if np.dtype(np.float32) in args.dtype else args.dtype[0]
-        text, t = run_workload(minibatch_workload(dtype, args.samples), dtype, args.repeats, None)
+        text, t = run_workload(
+            minibatch_workload(dtype, args.samples), dtype, args.repeats, None, args.pause
+        )
         medians[("minibatch", str(dtype))] = {k: v.median for k, v in t.items()}
         print(text + "\n", flush=True)
     if "overhead" in args.only:
         for dtype in args.dtype:
-            text, t = run_workload(overhead_workload(dtype, args.overhead_steps), dtype, args.repeats, None)
+            text, t = run_workload(
+                overhead_workload(dtype, args.overhead_steps), dtype, args.repeats, None, args.pause
+            )
             medians[("overhead", str(dtype))] = {k: v.median for k, v in t.items()}
             print(text + "\n", flush=True)
     imports: dict[str, float] = {}

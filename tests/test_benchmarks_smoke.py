@@ -21,7 +21,7 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 def test_every_benchmark_runs_tiny(capsys, tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("TINYGRAD_NP_DATA", raising=False)  # random data of the cat data's shape
     argv = ["--iterations", "2", "--samples", "128", "--overhead-steps", "3", "--startup-runs", "1"]
-    argv += ["--dtype", "float64"]  # float32 runs the same code; one dtype keeps the test short
+    argv += ["--dtype", "float64", "--pause", "0"]  # float32 runs the same code; one dtype keeps the test short
     results = run.main([*argv, "--json", str(tmp_path / "results.json")])
     out = capsys.readouterr().out
 
