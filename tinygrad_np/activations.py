@@ -11,7 +11,7 @@ def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-z)) without overflow: with e = exp(-|z|) <= 1, sigmoid is 1/(1+e) for z >= 0
     and e/(1+e) for z < 0. Finite for any finite z, dtype preserved."""
     e = np.exp(-np.abs(z))
-    num = np.where(z >= 0, np.ones_like(e), e)
+    num = np.where(z >= 0, 1, e)  # the Python 1 takes e's dtype
     e += 1
     return np.divide(num, e, out=num)
 

@@ -14,6 +14,7 @@ from .activations import stable_sigmoid
 
 _EPS = 1e-12  # as PyTorch's BCELoss: the smallest p (1 - p) that backward divides by
 _LOG_FLOOR = -100.0  # as PyTorch's BCELoss: log(0) counts as -100, so the loss stays finite
+_P_MIN = float(np.exp(_LOG_FLOOR))  # above it log p > -100: the floor changes nothing
 
 
 class _FusableGrad(np.ndarray):
@@ -81,19 +82,24 @@ class Loss:
         return pred, target.reshape(pred.shape).astype(pred.dtype, copy=False)
 
     @staticmethod
-    def _check_01(name: str, what: str, a: np.ndarray, allow_nan: bool = False) -> None:
+    def _check_01(name: str, what: str, a: np.ndarray, allow_nan: bool = False) -> tuple[float, float]:
+        """Raise a ValueError if a value of ``a`` is outside [0, 1] (or NaN, unless ``allow_nan``);
+        return ``(min, max)`` of ``a`` (ignoring NaN when ``allow_nan``)."""
         # Fast path, two reductions and no mask arrays: fmin/fmax skip NaN (allowed in predictions);
         # min/max propagate it, and then `lo >= 0` is False (NaN is not allowed in targets).
         if allow_nan:
             lo, hi = np.fmin.reduce(a, axis=None), np.fmax.reduce(a, axis=None)
             if not (lo < 0 or hi > 1):
-                return
-        elif a.min() >= 0 and a.max() <= 1:
-            return
+                return lo, hi
+        else:
+            lo, hi = a.min(), a.max()
+            if lo >= 0 and hi <= 1:
+                return lo, hi
         bad = (a < 0) | (a > 1) if allow_nan else ~((a >= 0) & (a <= 1))
         if np.any(bad):
             v = a[bad].flat[0]
             raise ValueError(f"{name}: {what} must lie in [0, 1], found {v!r}")
+        return lo, hi
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -106,10 +112,15 @@ class BCELoss(Loss):
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         p, y = self._check(pred, target)
         self._check_01("BCELoss", "targets", y)
-        self._check_01("BCELoss", "predictions (probabilities)", p, allow_nan=True)
-        with np.errstate(divide="ignore"):  # log(0) = -inf, floored to -100 just below
-            log_p = np.maximum(np.log(p), _LOG_FLOOR)
-            log_1mp = np.maximum(np.log1p(-p), _LOG_FLOOR)
+        lo, hi = self._check_01("BCELoss", "predictions (probabilities)", p, allow_nan=True)
+        if lo > _P_MIN and hi < 1:
+            # The usual case: no log is -inf or below -100, so neither np.errstate nor the floors are
+            # needed (on a small batch, they cost more than the logs themselves).
+            log_p, log_1mp = np.log(p), np.log1p(-p)
+        else:
+            with np.errstate(divide="ignore"):  # log(0) = -inf, floored to -100 just below
+                log_p = np.maximum(np.log(p), _LOG_FLOOR)
+                log_1mp = np.maximum(np.log1p(-p), _LOG_FLOOR)
         # y log p + (1 - y) log(1 - p), written as log(1-p) + y (log p - log(1-p)): one product fewer.
         log_p -= log_1mp
         log_p *= y
