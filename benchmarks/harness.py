@@ -18,6 +18,7 @@ class Timing:
     name: str
     times: list[float] = field(default_factory=list)
     loop_times: list[float] = field(default_factory=list)  # one total per repeat
+    repeat_medians: list[float] = field(default_factory=list)  # one median per repeat
     first_loss: float = float("nan")
     final_loss: float = float("nan")
 
@@ -69,7 +70,9 @@ def alternate(
             done += n
             rnd += 1
         for name in names:
-            out[name].loop_times.append(totals[name])
+            timing = out[name]
+            timing.loop_times.append(totals[name])
+            timing.repeat_medians.append(statistics.median(timing.times[-iterations:]))
     return out
 
 

@@ -184,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     t_start = time.perf_counter()
     medians: dict[tuple[str, str], dict[str, float]] = {}
     memory: dict[str, dict[str, dict[str, float | None]]] = {}
+    per_repeat: dict[str, dict[str, list[float]]] = {}
     for dtype in args.dtype:
         if "memory" in args.only:
             mem_iters = max(1, min(args.iterations, 10))
@@ -193,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             w = cat_workload(dtype, args.iterations)
             text, t = run_workload(w, dtype, args.repeats, memory.get(str(dtype)), args.pause)
             medians[("cat", str(dtype))] = {k: v.median for k, v in t.items()}
+            per_repeat[str(dtype)] = {k: v.repeat_medians for k, v in t.items()}
             print(text + "\n", flush=True)
         elif str(dtype) in memory:
             mem = memory[str(dtype)]
@@ -227,12 +229,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         m = medians.get(("cat", str(dtype)))
         if not m:
             continue
-        tnp = m[TNP]
-        if "PyTorch" in m:
-            checks.append(check(f"cat {dtype}: tinygrad_np / PyTorch", tnp / m["PyTorch"], 0.70))
+        tnp, reps = m[TNP], per_repeat[str(dtype)]
+        targets = [("PyTorch", 0.70), ("floor", 1.3)]
         if dtype == np.float64:
-            checks.append(check(f"cat {dtype}: tinygrad_np / course", tnp / m["course (NumPy)"], 0.65))
-        checks.append(check(f"cat {dtype}: tinygrad_np / floor", tnp / m["floor"], 1.3))
+            targets.insert(1, ("course (NumPy)", 0.65))
+        for ref, limit in targets:
+            if ref not in m:
+                continue
+            line = check(f"cat {dtype}: tinygrad_np / {ref}", tnp / m[ref], limit)
+            if args.repeats > 1:  # the spread of the ratio over the repeats
+                ratios = [a / b for a, b in zip(reps[TNP], reps[ref], strict=True)]
+                line += f" (per repeat: {', '.join(f'{r:.2f}' for r in ratios)})"
+            checks.append(line)
     if "tinygrad_np" in imports:
         checks.append(check("import tinygrad_np (s)", imports["tinygrad_np"], 0.3, "{:.3f}"))
     if "float64" in memory:
