@@ -27,9 +27,7 @@ def _labels_and_predictions(
     t = t.reshape(-1)
     p = p.reshape(-1)
     if t.shape[0] != p.shape[0]:
-        raise ValueError(
-            f"y_true has {t.shape[0]} samples but y_pred_or_prob has {p.shape[0]}"
-        )
+        raise ValueError(f"y_true has {t.shape[0]} samples but y_pred_or_prob has {p.shape[0]}")
     if t.shape[0] == 0:
         raise ValueError("metrics need at least one sample, got 0")
     if not np.all((t == 0) | (t == 1)):
