@@ -67,16 +67,23 @@ def minibatches(
 
 
 def _batches(
-    x: np.ndarray, y: np.ndarray, batch_size: int, order: np.ndarray | None, drop_last: bool
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    order: np.ndarray | None,
+    drop_last: bool,
+    start: int = 0,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Batches number ``start``, ``start + 1``, ... of one epoch in sample order ``order`` (None:
+    in place, as views). fit() resumes an interrupted epoch with ``start``."""
     m = len(x)
     stop = m - m % batch_size if drop_last else m
-    for start in range(0, stop, batch_size):
-        end = min(start + batch_size, m)
+    for first in range(start * batch_size, stop, batch_size):
+        end = min(first + batch_size, m)
         if order is None:
-            yield x[start:end], y[start:end]
+            yield x[first:end], y[first:end]
         else:
-            idx = order[start:end]
+            idx = order[first:end]
             yield x[idx], y[idx]
 
 
