@@ -58,7 +58,7 @@ class _Record(Callback):
         self.weights.append(state.model.state_dict())
 
 
-# -- what fit() computes ------------------------------------------------------------------------------
+# -- what fit() computes ----------
 
 
 def test_full_batch_fit_is_plain_gradient_descent():
@@ -128,7 +128,7 @@ def test_logits_accuracy_threshold_and_no_accuracy_for_mse():
     assert "accuracy" not in h and h.keys() == ["loss", "lr", "seconds"]
 
 
-# -- resuming ------------------------------------------------------------------------------------------
+# -- resuming ----------
 
 
 def _run(tmp_path, epochs, callbacks=(), resume=False, model_seed=0, name="last.npz"):
@@ -154,7 +154,7 @@ def test_resume_after_a_stop_at_an_epoch_end_gives_the_same_weights(tmp_path):
             if state.epoch == 3:
                 state.stop("test")
 
-    part, h_part, _ = _run(tmp_path, 8, callbacks=[StopAfter3()])
+    _, h_part, _ = _run(tmp_path, 8, callbacks=[StopAfter3()])
     assert len(h_part) == 3 and int(load_checkpoint(tmp_path / "last.npz")["epoch"]) == 3
     # a fresh process: other init, other rng seed; everything comes from the checkpoint
     resumed, h_res, es_res = _run(tmp_path, 8, resume=True, model_seed=7)
@@ -198,7 +198,7 @@ def test_keyboard_interrupt_raised_in_a_callback_also_returns_history(tmp_path):
             if state.epoch == 1 and state.step == 2:
                 raise KeyboardInterrupt
 
-    model, h, _ = _run(tmp_path, 5, callbacks=[Raise()])
+    _, h, _ = _run(tmp_path, 5, callbacks=[Raise()])
     assert h.stop_reason == "interrupted" and len(h) == 1
     assert int(load_checkpoint(tmp_path / "last.npz")["step_in_epoch"]) == 2
 
@@ -212,7 +212,7 @@ def test_resume_rejects_a_checkpoint_of_another_model(tmp_path):
             resume_from=tmp_path / "last.npz", progress="none")  # fmt: skip
 
 
-# -- divergence ----------------------------------------------------------------------------------------
+# -- divergence ----------
 
 
 def test_divergence_raises_a_clear_error_and_keeps_the_last_good_checkpoint(tmp_path):
@@ -246,7 +246,7 @@ def test_nan_inputs_are_refused_up_front():
         fit(model, BCELoss(), SGD(model.parameters(), lr=0.1), x, y, epochs=1, progress="none")
 
 
-# -- callbacks -----------------------------------------------------------------------------------------
+# -- callbacks ----------
 
 
 def test_early_stopping_and_restore_best_weights():
@@ -265,7 +265,7 @@ def test_early_stopping_and_restore_best_weights():
 def test_early_stopping_on_a_missing_metric_says_what_exists():
     x, y = _data()
     model = _model()
-    with pytest.raises(ValueError, match="val_loss.*validation_data"):
+    with pytest.raises(ValueError, match=r"val_loss.*validation_data"):
         fit(model, BCELoss(), SGD(model.parameters(), lr=0.1), x, y, epochs=2,
             callbacks=[EarlyStopping()], progress="none")  # fmt: skip
 
@@ -286,7 +286,7 @@ def test_best_only_checkpoint_holds_the_best_epoch(tmp_path):
         np.testing.assert_array_equal(ckpt[f"model/{k}"], v)
 
 
-# -- progress, errors ----------------------------------------------------------------------------------
+# -- progress, errors ----------
 
 
 def test_plain_lines_when_not_a_terminal(capsys):
