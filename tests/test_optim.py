@@ -230,3 +230,30 @@ def test_load_state_dict_rejects_mismatches_and_changes_nothing():
     with pytest.raises(ValueError, match="shape"):
         fresh.load_state_dict(state)
     assert fresh.state == {} and fresh.lr == 0.5
+
+
+# -- against PyTorch itself (optional) ----------
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, kwargs",
+    [
+        (SGD, "SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.2, "weight_decay": 0.05}),
+        (SGD, "SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.05}),
+        (Adam, "Adam", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
+        (AdamW, "AdamW", {"lr": 0.01, "weight_decay": 0.2}),
+    ],
+)
+def test_matches_torch_optim(ours, theirs, kwargs):
+    torch = pytest.importorskip("torch", reason="PyTorch is optional")
+    rng = np.random.default_rng(4)
+    start = rng.standard_normal((3, 4))
+    grads = rng.standard_normal((6, 3, 4))
+    p = _param(start)
+    _steps(ours([p], **kwargs), p, grads)
+    t = torch.nn.Parameter(torch.from_numpy(start.copy()))
+    opt = getattr(torch.optim, theirs)([t], **kwargs)
+    for g in grads:
+        t.grad = torch.from_numpy(g.copy())
+        opt.step()
+    np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14)

@@ -83,3 +83,26 @@ def test_bad_arguments():
         CosineAnnealingLR(_Opt(0.1), T_max=0)
     with pytest.raises(TypeError, match="lr"):
         StepLR(object(), step_size=1)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, kwargs",
+    [
+        (StepLR, "StepLR", {"step_size": 3, "gamma": 0.5}),
+        (MultiStepLR, "MultiStepLR", {"milestones": [2, 5], "gamma": 0.3}),
+        (ExponentialLR, "ExponentialLR", {"gamma": 0.9}),
+        (CosineAnnealingLR, "CosineAnnealingLR", {"T_max": 9, "eta_min": 0.01}),
+    ],
+)
+def test_matches_torch_lr_scheduler(ours, theirs, kwargs):
+    torch = pytest.importorskip("torch", reason="PyTorch is optional")
+    opt = _Opt(0.2)
+    lrs = _run(ours(opt, **kwargs), opt, 10)
+    topt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.2)
+    sched = getattr(torch.optim.lr_scheduler, theirs)(topt, **kwargs)
+    expected = []
+    for _ in range(10):
+        expected.append(topt.param_groups[0]["lr"])
+        topt.step()
+        sched.step()
+    assert lrs == pytest.approx(expected, rel=1e-12)
