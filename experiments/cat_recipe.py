@@ -74,8 +74,15 @@ def load_split(name: str) -> tuple[np.ndarray, np.ndarray]:
 def prepare(
     x_train: np.ndarray, y_train: np.ndarray, x_eval: np.ndarray, recipe: dict
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flatten to (m, 12288); add horizontally flipped copies of the training images (``flip``);
-    subtract the training images' per-pixel mean from both (``center``). Uses no evaluation labels."""
+    """Training and evaluation images -> (m, features) rows, using no evaluation labels:
+    ``pool``: average k x k pixel blocks (64x64 -> 64/k x 64/k); ``flip``: add horizontally
+    flipped copies of the training images; ``center``: subtract the training images' per-pixel
+    mean from both."""
+    k = recipe.get("pool", 1)
+    if k > 1:
+        x_train, x_eval = (
+            a.reshape(len(a), 64 // k, k, 64 // k, k, 3).mean(axis=(2, 4)) for a in (x_train, x_eval)
+        )
     if recipe["flip"]:
         x_train = np.concatenate([x_train, x_train[:, :, ::-1, :]])
         y_train = np.concatenate([y_train, y_train])
@@ -93,7 +100,7 @@ def prepare(
 def build(recipe: dict, seed: int) -> Sequential:
     rng = np.random.default_rng(seed)
     layers = []
-    n_in = 64 * 64 * 3
+    n_in = (64 // recipe.get("pool", 1)) ** 2 * 3
     for i, n in enumerate(recipe["hidden"]):
         layers += [Linear(n_in, n, init="he", rng=rng, dtype=DTYPE), ReLU()]
         if recipe["dropout"] and i == 0:
@@ -166,18 +173,35 @@ GRIDS = {
 }
 
 
-def cross_validate(recipe: dict, x: np.ndarray, y: np.ndarray, k: int, seed: int) -> dict:
-    """Validation metrics over k folds of the training images: the mean accuracy and loss after
-    each epoch, and pooled accuracy, F1 and balanced accuracy of the final models."""
-    accs, losses, probs, labels = [], [], [], []
-    for i, val_idx in enumerate(stratified_folds(y, k, seed)):
-        train_idx = np.setdiff1d(np.arange(len(x)), val_idx)
-        xt, yt, xv = prepare(x[train_idx], y[train_idx], x[val_idx], recipe)
-        model, h = train(recipe, seed * 100 + i, xt, yt, validation=(xv, y[val_idx]))
-        accs.append(h["val_accuracy"])
-        losses.append(h["val_loss"])
-        probs.append(model(xv))
-        labels.append(y[val_idx])
+def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve: the probability that a random cat scores above a random
+    non-cat (ties count half). Threshold-free, so it does not depend on the class balance."""
+    y, score = y.reshape(-1) == 1, score.reshape(-1)
+    pos, neg = score[y], score[~y]
+    greater = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(greater / (len(pos) * len(neg)))
+
+
+def cross_validate(
+    recipe: dict, x: np.ndarray, y: np.ndarray, k: int, seeds: tuple[int, ...] = (0,)
+) -> dict:
+    """Validation metrics over k folds of the training images, repeated for each fold seed: the
+    mean accuracy and loss after each epoch, and the pooled accuracy, F1, balanced accuracy and
+    ROC AUC of the final models (AUC pooled per repetition, then averaged)."""
+    accs, losses, probs, labels, aucs = [], [], [], [], []
+    for seed in seeds:
+        rep_probs, rep_labels = [], []
+        for i, val_idx in enumerate(stratified_folds(y, k, seed)):
+            train_idx = np.setdiff1d(np.arange(len(x)), val_idx)
+            xt, yt, xv = prepare(x[train_idx], y[train_idx], x[val_idx], recipe)
+            model, h = train(recipe, seed * 100 + i, xt, yt, validation=(xv, y[val_idx]))
+            accs.append(h["val_accuracy"])
+            losses.append(h["val_loss"])
+            rep_probs.append(model(xv))
+            rep_labels.append(y[val_idx])
+        aucs.append(roc_auc(np.concatenate(rep_labels), np.concatenate(rep_probs)))
+        probs += rep_probs
+        labels += rep_labels
     acc, loss = np.mean(accs, axis=0), np.mean(losses, axis=0)
     prob, label = np.concatenate(probs), np.concatenate(labels)
     (tn, fp), (fn, tp) = confusion_matrix(label, prob)
@@ -187,6 +211,7 @@ def cross_validate(recipe: dict, x: np.ndarray, y: np.ndarray, k: int, seed: int
         "final_loss": float(loss[-1]),
         "f1": float(f1_score(label, prob)),
         "balanced_acc": float((tp / (tp + fn) + tn / (tn + fp)) / 2),
+        "auc": float(np.mean(aucs)),
         "best_epoch": best + 1,
         "best_acc": float(acc[best]),
         "acc_curve": acc.round(4).tolist(),
@@ -203,7 +228,7 @@ def search(args: argparse.Namespace) -> None:
         recipe = {**base, **dict(zip(keys, values, strict=True)), "epochs": args.epochs}
         t0 = time.perf_counter()
         try:
-            r = cross_validate(recipe, x, y, args.folds, args.seed)
+            r = cross_validate(recipe, x, y, args.folds, tuple(args.fold_seeds))
         except TrainingDivergedError as e:
             print(f"{json.dumps(recipe)}  diverged: {str(e).split('.')[0]}", flush=True)
             continue
@@ -211,15 +236,19 @@ def search(args: argparse.Namespace) -> None:
         results.append(r)
         print(
             f"{json.dumps(r['recipe'])}  cv_acc {r['final_acc']:.3f}  "
-            f"cv_loss {r['final_loss']:.3f}  f1 {r['f1']:.3f}  bal_acc {r['balanced_acc']:.3f}  "
+            f"cv_loss {r['final_loss']:.3f}  auc {r['auc']:.3f}  f1 {r['f1']:.3f}  "
+            f"bal_acc {r['balanced_acc']:.3f}  "
             f"best {r['best_acc']:.3f}@{r['best_epoch']}  "
             f"({time.perf_counter() - t0:.0f}s)",
             flush=True,
         )
-    results.sort(key=lambda r: (-r["final_acc"], r["final_loss"]))
-    print("\nTop 5 by cross-validated accuracy at the last epoch:")
+    results.sort(key=lambda r: -r["auc"])
+    print("\nTop 5 by cross-validated ROC AUC (then accuracy, loss):")
     for r in results[:5]:
-        print(f"  {r['final_acc']:.3f}  loss {r['final_loss']:.3f}  {json.dumps(r['recipe'])}")
+        print(
+            f"  auc {r['auc']:.3f}  acc {r['final_acc']:.3f}  loss {r['final_loss']:.3f}  "
+            f"{json.dumps(r['recipe'])}"
+        )
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1))
 
@@ -261,7 +290,7 @@ def main() -> None:
     s.add_argument("--base", default="{}", help="JSON: settings that override RECIPE for this search")
     s.add_argument("--folds", type=int, default=4)
     s.add_argument("--epochs", type=int, default=100)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--fold-seeds", type=int, nargs="+", default=[0, 1])
     s.add_argument("--out", help="write all results as JSON here")
     e = sub.add_parser("evaluate", help="train RECIPE on all training images, test accuracy per seed")
     e.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])

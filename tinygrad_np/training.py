@@ -463,7 +463,6 @@ def fit(
                     loss = loss_fn(pred, yb)
                     if not math.isfinite(loss):
                         raise _diverged(state, f"the loss is {loss}", step=state.step + 1)
-                    optimizer.zero_grad()
                     model.backward(loss_fn.backward())
                     in_update = True
                     optimizer.step()
