@@ -5,8 +5,11 @@ accuracy on cat / non-cat; then measure it on the test set over 5 seeds.
     python experiments/cat_recipe.py search
     # 2. train the chosen recipe on all 209 training images, 5 seeds, report test accuracy
     python experiments/cat_recipe.py evaluate --seeds 0 1 2 3 4
+    # for comparison: the course's deep model and training, same protocol
+    python experiments/cat_recipe.py baseline --seeds 1 2 3 4 5
 
-The test set is read only by ``evaluate``, after the recipe (RECIPE below) was fixed by ``search``.
+The test set is read only by ``evaluate`` (and ``baseline``), after the recipe (RECIPE below)
+was fixed by ``search``.
 Data: the course's h5 files in $TINYGRAD_NP_DATA (default ../shared/data). Nothing is written
 except, with --out, a JSON file of the search results.
 """
@@ -166,7 +169,9 @@ GRIDS = {
         "flip": [False],
     },
     "stage2": {
-        "weight_decay": [0.0, 0.01, 0.1],  # L2 through the gradient (Adam, SGD) or decoupled (AdamW)
+        # Adam/SGD: L2 added to the gradient; AdamW: decoupled decay (the same when 0)
+        "optimizer": ["adam", "adamw"],
+        "weight_decay": [0.0, 0.01, 0.1],
         "dropout": [0.0, 0.2, 0.5],
         "flip": [False, True],
     },
@@ -226,6 +231,8 @@ def search(args: argparse.Namespace) -> None:
     results = []
     for values in itertools.product(*(grid[k] for k in keys)):
         recipe = {**base, **dict(zip(keys, values, strict=True)), "epochs": args.epochs}
+        if recipe["optimizer"] == "adamw" and recipe["weight_decay"] == 0:
+            continue  # the same as Adam without weight decay
         t0 = time.perf_counter()
         try:
             r = cross_validate(recipe, x, y, args.folds, tuple(args.fold_seeds))
@@ -282,6 +289,34 @@ def evaluate(args: argparse.Namespace) -> None:
     )
 
 
+def baseline(args: argparse.Namespace) -> None:
+    """The course's deep model and training, for comparison: course init (np.random.seed(seed),
+    randn / sqrt(fan_in)), full-batch gradient descent, lr 0.0075, 2500 iterations, raw pixels."""
+    from tinygrad_np.init import course_init
+
+    x, y = load_split("train")
+    x_test, y_test = load_split("test")
+    xt, xe = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
+    accs = []
+    for seed in args.seeds:
+        t0 = time.perf_counter()
+        layers: list = []
+        sizes = [64 * 64 * 3, 20, 7, 5, 1]
+        for a, b in itertools.pairwise(sizes):
+            layers += [Linear(a, b, dtype=DTYPE), ReLU()]
+        model = course_init(Sequential(*layers[:-1], Sigmoid()), seed=seed)
+        fit(model, BCELoss(), SGD(model.parameters(), lr=0.0075), xt, y, epochs=2500, progress="none")
+        acc = accuracy(y_test, model(xe))
+        accs.append(acc)
+        print(
+            f"course model, seed {seed}: test accuracy {acc:.3f}  train accuracy "
+            f"{accuracy(y, model(xt)):.3f}  ({time.perf_counter() - t0:.0f}s)",
+            flush=True,
+        )
+    a = np.array(accs)
+    print(f"course model over {len(a)} seeds: mean {a.mean():.3f} ± {a.std(ddof=1):.3f} (sample std)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -294,8 +329,10 @@ def main() -> None:
     s.add_argument("--out", help="write all results as JSON here")
     e = sub.add_parser("evaluate", help="train RECIPE on all training images, test accuracy per seed")
     e.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    b = sub.add_parser("baseline", help="the course's model and training, same seeds and test set")
+    b.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     args = parser.parse_args()
-    search(args) if args.command == "search" else evaluate(args)
+    {"search": search, "evaluate": evaluate, "baseline": baseline}[args.command](args)
 
 
 if __name__ == "__main__":
