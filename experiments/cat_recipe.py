@@ -39,13 +39,16 @@ from tinygrad_np.optim.sgd import SGD
 from tinygrad_np.sequential import Sequential
 from tinygrad_np.training import TrainingDivergedError, fit
 
-# The recipe chosen by `search` (see the README for the table it printed). Edit only after a search.
+# The recipe chosen by `search` on the training images only (the README has the tables):
+# stage1 picked Adam with lr 3e-3 among Adam/SGD x 5 learning rates; stage2 picked L2 weight decay
+# 0.01, no dropout and flipped copies among Adam/AdamW x weight decay x dropout x flip. Best in
+# stage2 by cross-validated ROC AUC (0.695), accuracy (0.682) and balanced accuracy (0.654).
 RECIPE: dict = {
     "hidden": (20, 7, 5),
-    "optimizer": "adamw",
-    "lr": 1e-3,
-    "weight_decay": 0.1,
-    "dropout": 0.2,
+    "optimizer": "adam",
+    "lr": 3e-3,
+    "weight_decay": 0.01,
+    "dropout": 0.0,
     "batch_size": 32,
     "epochs": 100,
     "flip": True,
@@ -296,14 +299,16 @@ def baseline(args: argparse.Namespace) -> None:
 
     x, y = load_split("train")
     x_test, y_test = load_split("test")
-    xt, xe = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
+    # float64, as the course computes
+    xt, xe = (a.reshape(len(a), -1).astype(np.float64) for a in (x, x_test))
+    y, y_test = y.astype(np.float64), y_test.astype(np.float64)
     accs = []
     for seed in args.seeds:
         t0 = time.perf_counter()
         layers: list = []
         sizes = [64 * 64 * 3, 20, 7, 5, 1]
         for a, b in itertools.pairwise(sizes):
-            layers += [Linear(a, b, dtype=DTYPE), ReLU()]
+            layers += [Linear(a, b, dtype=np.float64), ReLU()]
         model = course_init(Sequential(*layers[:-1], Sigmoid()), seed=seed)
         fit(model, BCELoss(), SGD(model.parameters(), lr=0.0075), xt, y, epochs=2500, progress="none")
         acc = accuracy(y_test, model(xe))
