@@ -19,6 +19,9 @@ class GradcheckReport:
 
     errors: dict[str, float] = field(default_factory=dict)
     abs_errors: dict[str, float] = field(default_factory=dict)  # max |analytic - numeric| per tensor
+    # ||analytic|| per tensor: a relative error means little where this is near 0, since central
+    # differences carry rounding noise of about 1e-16 * |loss| / eps per element.
+    grad_norms: dict[str, float] = field(default_factory=dict)
 
     @property
     def max_error(self) -> float:
@@ -45,6 +48,7 @@ def _rel_error(a: np.ndarray, n: np.ndarray) -> float:
 def _record(report: GradcheckReport, name: str, analytic: np.ndarray, numeric: np.ndarray) -> None:
     report.errors[name] = _rel_error(analytic, numeric)
     report.abs_errors[name] = float(np.max(np.abs(analytic - numeric), initial=0.0))
+    report.grad_norms[name] = float(np.linalg.norm(analytic))
 
 
 def _numeric_grad(f: Any, a: np.ndarray, eps: float) -> np.ndarray:
