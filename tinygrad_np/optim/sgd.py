@@ -1,0 +1,59 @@
+"""SGD with momentum, dampening, weight decay and Nesterov, as torch.optim.SGD defines them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from ..parameter import Parameter
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """For each parameter p with gradient g:
+
+        g = g + weight_decay * p
+        if momentum:  buf = g (first step), else buf = momentum * buf + (1 - dampening) * g
+                      g = g + momentum * buf if nesterov else buf
+        p = p - lr * g
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Parameter],
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        super().__init__(params, lr)
+        if momentum < 0 or weight_decay < 0:
+            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got {momentum}, {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
+        self.momentum, self.dampening = float(momentum), float(dampening)
+        self.weight_decay, self.nesterov = float(weight_decay), bool(nesterov)
+
+    def step(self) -> None:
+        for p, g in self._grads():
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            if self.momentum:
+                state = self.state.setdefault(p, {})
+                buf = state.get("momentum_buffer")
+                if buf is None:
+                    buf = state["momentum_buffer"] = np.array(g, copy=True)
+                else:
+                    buf *= self.momentum
+                    buf += (1 - self.dampening) * g
+                g = g + self.momentum * buf if self.nesterov else buf
+            # In place, so references to p.data (e.g. a layer's) stay valid.
+            p.data -= self.lr * g
+
+    def __repr__(self) -> str:
+        return (
+            f"SGD(lr={self.lr}, momentum={self.momentum}, dampening={self.dampening}, "
+            f"weight_decay={self.weight_decay}, nesterov={self.nesterov})"
+        )
