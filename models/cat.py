@@ -10,6 +10,7 @@ two-layer model, biases zero); ``init="he"`` uses He normal from ``default_rng(s
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -24,15 +25,19 @@ INITS = ("course", "he")
 
 
 def mlp(
-    dims: Sequence[int], *, init: str = "course", seed: int = 1,
-    course_scale: str | float = "sqrt_fan_in", dtype: Any = np.float64,
+    dims: Sequence[int],
+    *,
+    init: str = "course",
+    seed: int = 1,
+    course_scale: str | float = "sqrt_fan_in",
+    dtype: Any = np.float64,
 ) -> tnp.Sequential:
     """Linear → ReLU → … → Linear → Sigmoid with layer sizes ``dims``; input (m, dims[0])."""
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}: expected one of {INITS}")
     rng = np.random.default_rng(seed)
     layers: list[tnp.Layer] = []
-    for i, (n_in, n_out) in enumerate(zip(dims[:-1], dims[1:], strict=True)):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(dims)):
         layers.append(tnp.Linear(n_in, n_out, init="he", rng=rng, dtype=dtype))
         layers.append(tnp.ReLU() if i < len(dims) - 2 else tnp.Sigmoid())
     model = tnp.Sequential(*layers)
@@ -49,6 +54,12 @@ def deep_model(init: str = "course", seed: int = 1, dtype: Any = np.float64) -> 
 def two_layer_model(init: str = "course", seed: int = 1, dtype: Any = np.float64) -> tnp.Sequential:
     """The course's two-layer model [12288 → 7 → 1]; course init is 0.01 * randn."""
     return mlp(TWO_LAYER_DIMS, init=init, seed=seed, course_scale=0.01, dtype=dtype)
+
+
+def layer_sizes(model: tnp.Sequential) -> list[int]:
+    """[in_features, out_features of each Linear], e.g. [12288, 20, 7, 5, 1]."""
+    linears = [layer for layer in model if isinstance(layer, tnp.Linear)]
+    return [linears[0].in_features] + [layer.out_features for layer in linears]
 
 
 MODELS = {"deep": deep_model, "two-layer": two_layer_model}

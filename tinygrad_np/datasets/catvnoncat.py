@@ -106,8 +106,7 @@ def _validate(path, images, labels, classes, x_key, y_key):
     labels = labels.reshape(-1) if labels.ndim == 2 and 1 in labels.shape else labels
     if labels.shape != (len(images),):
         raise ValueError(
-            f"{path}: {y_key} has shape {labels.shape}, expected ({len(images)},) "
-            f"to match {x_key}"
+            f"{path}: {y_key} has shape {labels.shape}, expected ({len(images)},) to match {x_key}"
         )
     if labels.size and not np.isin(labels, (0, 1)).all():
         raise ValueError(f"{path}: {y_key} holds values other than 0 and 1")
@@ -134,6 +133,11 @@ def load_catvnoncat(
             f"training file's {classes}"
         )
     return make_split(
-        images_train, labels_train, images_test, labels_test, classes,
-        dtype=dtype, source=str(data_dir),
+        images_train,
+        labels_train,
+        images_test,
+        labels_test,
+        classes,
+        dtype=dtype,
+        source=str(data_dir),
     )

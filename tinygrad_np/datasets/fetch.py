@@ -203,7 +203,10 @@ def fetch(
         for name, path in downloaded.items():
             os.replace(path, cache / name)
     except DownloadError as exc:
-        raise DownloadError(f"{exc}\nNothing was saved in {cache}.") from None
+        raise DownloadError(
+            f"{exc}\nNothing was saved in {cache}. To use files you already have, pass "
+            f"--data DIR or set {DATA_ENV}."
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if created and not any(cache.iterdir()):

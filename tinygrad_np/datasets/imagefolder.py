@@ -71,8 +71,10 @@ def _to_rgb(im):
 
 
 def _is_image_file(path: Path) -> bool:
-    return path.is_file() and not path.name.startswith(".") and (
-        path.suffix.lower() in IMAGE_EXTENSIONS
+    return (
+        path.is_file()
+        and not path.name.startswith(".")
+        and (path.suffix.lower() in IMAGE_EXTENSIONS)
     )
 
 
