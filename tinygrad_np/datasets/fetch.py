@@ -151,6 +151,12 @@ def _sized_downloader(expected: RemoteFile, progressbar: bool):
     return download
 
 
+def _reason(exc: BaseException) -> str:
+    """The innermost useful message of a requests error (urllib3 wraps the real reason)."""
+    inner = exc.args[0] if exc.args else None
+    return str(getattr(inner, "reason", None) or exc)
+
+
 def _download_one(name: str, expected: RemoteFile, urls: list[str], staging: Path) -> Path:
     """Download ``name`` from the first URL that gives verified bytes; DownloadError otherwise."""
     import pooch
@@ -173,7 +179,7 @@ def _download_one(name: str, expected: RemoteFile, urls: list[str], staging: Pat
         except ValueError as exc:  # size or sha256 mismatch (pooch raises ValueError)
             failures.append(f"{url}: checksum check failed: {exc}")
         except (requests.exceptions.RequestException, OSError) as exc:
-            failures.append(f"{url}: network error: {exc}")
+            failures.append(f"{url}: network error: {_reason(exc)}")
     raise DownloadError(f"could not download {name}:\n  " + "\n  ".join(failures))
 
 
