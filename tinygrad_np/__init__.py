@@ -1,7 +1,7 @@
 """tinygrad_np: a NumPy deep-learning framework with every forward and backward in plain sight.
 
-    model = tnp.Sequential(tnp.Linear(12288, 20), tnp.ReLU(), tnp.Linear(20, 1), tnp.Sigmoid())
-    loss = loss_fn(model(x), y); model.backward(loss_fn.backward()); opt.step()
+model = tnp.Sequential(tnp.Linear(12288, 20), tnp.ReLU(), tnp.Linear(20, 1), tnp.Sigmoid())
+loss = loss_fn(model(x), y); model.backward(loss_fn.backward()); opt.step()
 """
 
 from . import init

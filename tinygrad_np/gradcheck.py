@@ -18,6 +18,7 @@ class GradcheckReport:
     course's formula; 0 when both are 0). Keys: parameter names, and ``"input"`` for x."""
 
     errors: dict[str, float] = field(default_factory=dict)
+    abs_errors: dict[str, float] = field(default_factory=dict)  # max |analytic - numeric| per tensor
 
     @property
     def max_error(self) -> float:
@@ -27,15 +28,23 @@ class GradcheckReport:
         return self.max_error < tol
 
     def __str__(self) -> str:
-        w = max((len(k) for k in self.errors), default=5)
-        lines = [f"{'tensor'.ljust(w)}  relative error"]
-        lines += [f"{k.ljust(w)}  {v:.3e}" for k, v in self.errors.items()]
+        w = max((len(k) for k in self.errors), default=6)
+        lines = [f"{'tensor'.ljust(w)}  relative error  max abs error"]
+        lines += [
+            f"{k.ljust(w)}  {v:14.3e}  {self.abs_errors.get(k, float('nan')):13.3e}"
+            for k, v in self.errors.items()
+        ]
         return "\n".join(lines)
 
 
 def _rel_error(a: np.ndarray, n: np.ndarray) -> float:
     denom = np.linalg.norm(a) + np.linalg.norm(n)
     return float(np.linalg.norm(a - n) / denom) if denom > 0 else 0.0
+
+
+def _record(report: GradcheckReport, name: str, analytic: np.ndarray, numeric: np.ndarray) -> None:
+    report.errors[name] = _rel_error(analytic, numeric)
+    report.abs_errors[name] = float(np.max(np.abs(analytic - numeric), initial=0.0))
 
 
 def _numeric_grad(f: Any, a: np.ndarray, eps: float) -> np.ndarray:
@@ -82,7 +91,9 @@ def gradcheck(
 
         objective()
         analytic_x = np.asarray(module.backward(), dtype=np.float64)
-        return GradcheckReport({"input": _rel_error(analytic_x, _numeric_grad(objective, x, eps))})
+        report = GradcheckReport()
+        _record(report, "input", analytic_x, _numeric_grad(objective, x, eps))
+        return report
 
     if not isinstance(module, Layer):
         raise TypeError(f"gradcheck takes a Layer, Sequential or Loss, got {type(module).__name__}")
@@ -111,6 +122,6 @@ def gradcheck(
     analytic = {name: np.array(p.grad, dtype=np.float64) for name, p in named}
     report = GradcheckReport()
     for name, p in named:
-        report.errors[name] = _rel_error(analytic[name], _numeric_grad(objective, p.data, eps))
-    report.errors["input"] = _rel_error(np.asarray(analytic_x), _numeric_grad(objective, x, eps))
+        _record(report, name, analytic[name], _numeric_grad(objective, p.data, eps))
+    _record(report, "input", np.asarray(analytic_x), _numeric_grad(objective, x, eps))
     return report

@@ -22,7 +22,7 @@ class Layer:
         self.training: bool = True
         self._cache: Any = None
 
-    # -- the two methods every layer defines ---------------------------------------------------------
+    # -- the two methods every layer defines -------------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
@@ -32,7 +32,7 @@ class Layer:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)
 
-    # -- parameters ------------------------------------------------------------------------------------
+    # -- parameters --------------------------------------------------------------------------------
     def named_parameters(self) -> list[tuple[str, Parameter]]:
         """``[(name, Parameter), ...]``, e.g. ``[("weight", w), ("bias", b)]``; empty for most layers."""
         return [(k, v) for k, v in vars(self).items() if isinstance(v, Parameter)]
@@ -45,7 +45,7 @@ class Layer:
         for p in self.parameters():
             p.grad = None
 
-    # -- modes and dtype -------------------------------------------------------------------------------
+    # -- modes and dtype ---------------------------------------------------------------------------
     def train(self, mode: bool = True) -> Layer:
         """Put the layer in training mode (or evaluation mode with ``mode=False``); returns self."""
         self.training = bool(mode)
@@ -70,7 +70,7 @@ class Layer:
         """Shape of the output for an input of ``input_shape`` (``None`` for the batch dimension)."""
         return input_shape
 
-    # -- helpers for subclasses ------------------------------------------------------------------------
+    # -- helpers for subclasses --------------------------------------------------------------------
     def _name(self) -> str:
         return type(self).__name__
 

@@ -32,8 +32,7 @@ class Linear(Layer):
         super().__init__()
         if in_features < 1 or out_features < 1:
             raise ValueError(
-                f"Linear needs positive sizes, got in_features={in_features}, "
-                f"out_features={out_features}"
+                f"Linear needs positive sizes, got in_features={in_features}, out_features={out_features}"
             )
         self.in_features, self.out_features = int(in_features), int(out_features)
         rng = np.random.default_rng() if rng is None else rng
@@ -44,9 +43,7 @@ class Linear(Layer):
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = self._check_input(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(
-                f"{self!r} expected input of shape (batch, {self.in_features}), got {x.shape}"
-            )
+            raise ValueError(f"{self!r} expected input of shape (batch, {self.in_features}), got {x.shape}")
         if x.dtype != self.weight.data.dtype:
             raise TypeError(
                 f"{self!r} has {self.weight.data.dtype} weights but got {x.dtype} input: convert with "
@@ -61,7 +58,7 @@ class Linear(Layer):
 
     def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         x = self._cached()
-        g = self._check_grad(grad_out, x.shape[:-1] + (self.out_features,))
+        g = self._check_grad(grad_out, (*x.shape[:-1], self.out_features))
         x2 = x.reshape(-1, self.in_features)
         g2 = g.reshape(-1, self.out_features)
         # dL/dW = g.T @ x: (out, batch) @ (batch, in), written into the existing grad buffer.
@@ -77,6 +74,5 @@ class Linear(Layer):
 
     def extra_repr(self) -> str:
         return (
-            f"in_features={self.in_features}, out_features={self.out_features}, "
-            f"bias={self.bias is not None}"
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
         )

@@ -64,9 +64,7 @@ class Loss:
         if pred.ndim == 0 or pred.size == 0:
             raise ValueError(f"{name}: predictions must be a non-empty batch, got shape {pred.shape}")
         target = np.asarray(target)
-        if target.dtype == object or not (
-            np.issubdtype(target.dtype, np.number) or target.dtype == np.bool_
-        ):
+        if target.dtype == object or not (np.issubdtype(target.dtype, np.number) or target.dtype == np.bool_):
             raise TypeError(f"{name}: targets must be numbers, got dtype {target.dtype}")
         batch = pred.shape[0]
         ok = target.shape == pred.shape or (

@@ -28,7 +28,7 @@ class Sequential(Layer):
                 raise TypeError(f"Sequential: item {i} is a {type(layer).__name__}, not a Layer")
         self.layers: list[Layer] = list(layers)
 
-    # -- forward and backward ----------------------------------------------------------------------------
+    # -- forward and backward ----------------------------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
         for i, layer in enumerate(self.layers):
             try:
@@ -53,7 +53,7 @@ class Sequential(Layer):
             grad = self.layers[i].backward(grad, input_grad=input_grad or i > stop)
         return grad if input_grad else None
 
-    # -- the container -----------------------------------------------------------------------------------
+    # -- the container -----------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.layers)
 
@@ -77,9 +77,7 @@ class Sequential(Layer):
 
     def named_parameters(self) -> list[tuple[str, Parameter]]:
         return [
-            (f"{i}.{name}", p)
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
+            (f"{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
         ]
 
     def train(self, mode: bool = True) -> Sequential:
@@ -107,7 +105,7 @@ class Sequential(Layer):
             input_shape = layer.output_shape(input_shape)
         return input_shape
 
-    # -- state -------------------------------------------------------------------------------------------
+    # -- state -------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         """``{"0.weight": array, "0.bias": array, ...}``: copies, so later training does not change them."""
         return {name: p.data.copy() for name, p in self.named_parameters()}
@@ -119,7 +117,7 @@ class Sequential(Layer):
         missing = [k for k in params if k not in state]
         unexpected = [k for k in state if k not in params]
         if missing or unexpected:
-            raise KeyError(
+            raise StateDictKeyError(
                 f"state dict does not match the model: missing keys {missing}, "
                 f"unexpected keys {unexpected} (the model has {list(params)})"
             )
@@ -128,8 +126,7 @@ class Sequential(Layer):
             value = np.asarray(state[key])
             if value.shape != p.shape:
                 raise ValueError(
-                    f"state dict key {key!r}: shape {value.shape} in the checkpoint, "
-                    f"{p.shape} in the model"
+                    f"state dict key {key!r}: shape {value.shape} in the checkpoint, {p.shape} in the model"
                 )
             if not (np.issubdtype(value.dtype, np.number) or value.dtype == np.bool_):
                 raise TypeError(f"state dict key {key!r}: dtype {value.dtype} is not numeric")
@@ -151,7 +148,7 @@ class Sequential(Layer):
         except (KeyError, ValueError, TypeError) as e:
             raise _in_context(e, os.fspath(path)) from e
 
-    # -- printing ----------------------------------------------------------------------------------------
+    # -- printing ----------------------------------------------------------------------------------
     def __repr__(self) -> str:
         lines = [f"  ({i}): {layer!r}".replace("\n", "\n  ") for i, layer in enumerate(self.layers)]
         return "Sequential(\n" + "\n".join(lines) + "\n)" if lines else "Sequential()"
@@ -166,7 +163,10 @@ class Sequential(Layer):
             first = next((la for la in self.layers if hasattr(la, "in_features")), None)
             input_shape = (first.in_features,) if first is not None else None  # type: ignore[union-attr]
         shape: tuple[int | None, ...] | None = (None, *input_shape) if input_shape else None
-        rows = [("#", "Layer (type)", "Output shape", "Param #")]
+        rows = [
+            ("#", "Layer (type)", "Output shape", "Param #"),
+            ("", "input", _fmt_shape(shape), "0"),
+        ]
         total = 0
         for i, layer in enumerate(self.layers):
             n = sum(p.size for p in layer.parameters())
@@ -188,6 +188,13 @@ class Sequential(Layer):
         return "\n".join(out)
 
 
+class StateDictKeyError(KeyError):
+    """A state dict with missing or unexpected keys. (Printed as its message, not as a quoted key.)"""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 def _fmt_shape(shape: tuple[int | None, ...] | None) -> str:
     if shape is None:
         return "?"
@@ -195,7 +202,7 @@ def _fmt_shape(shape: tuple[int | None, ...] | None) -> str:
 
 
 def _in_context(e: Exception, where: str) -> Exception:
-    """The same kind of error with ``where`` in front of its message (or ``e`` itself if it can't)."""
+    """The same kind of error with ``where`` before its message (or ``e`` itself if it can't)."""
     msg = e.args[0] if isinstance(e, KeyError) and len(e.args) == 1 else str(e)
     try:
         return type(e)(f"{where}: {msg}")

@@ -13,10 +13,10 @@ from .optimizer import Optimizer
 class SGD(Optimizer):
     """For each parameter p with gradient g:
 
-        g = g + weight_decay * p
-        if momentum:  buf = g (first step), else buf = momentum * buf + (1 - dampening) * g
-                      g = g + momentum * buf if nesterov else buf
-        p = p - lr * g
+    g = g + weight_decay * p
+    if momentum:  buf = g (first step), else buf = momentum * buf + (1 - dampening) * g
+                  g = g + momentum * buf if nesterov else buf
+    p = p - lr * g
     """
 
     def __init__(
