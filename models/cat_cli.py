@@ -99,14 +99,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         results[split] = {"accuracy": correct / len(y), "correct": correct, "total": len(y)}
         print(f"{split.capitalize()} accuracy: {correct / len(y):.4f} ({correct}/{len(y)})")
     tnp.save(model, out / "weights.npz")
-    save_cost_curve(
-        costs, out / "cost_curve.png", title=f"{args.model} model, learning rate = {args.lr}"
-    )
+    save_cost_curve(costs, out / "cost_curve.png", title=f"{args.model} model, learning rate = {args.lr}")
     save_mislabelled(data.images_test, data.y_test, prob, data.classes, out / "mislabelled.png")
     metrics = {
-        "settings": {
-            k: getattr(args, k) for k in ("model", "iterations", "lr", "init", "seed", "dtype")
-        }
+        "settings": {k: getattr(args, k) for k in ("model", "iterations", "lr", "init", "seed", "dtype")}
         | {"data": data.source, "layer_sizes": dims},
         "costs": costs,
         **results,

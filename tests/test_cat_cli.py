@@ -149,9 +149,7 @@ def test_predict_mixed_files(weights: Path, tmp_path: Path, capsys) -> None:
     assert main(["predict", "--weights", str(weights), *map(str, files)]) == 1
     captured = capsys.readouterr()
     out_lines = captured.out.splitlines()
-    assert [line.split(": ")[0] for line in out_lines] == [
-        str(f) for f in (big_cat, gray, rgba, palette)
-    ]
+    assert [line.split(": ")[0] for line in out_lines] == [str(f) for f in (big_cat, gray, rgba, palette)]
     for line in out_lines:
         label, prob = line.split(": ", 1)[1].split(" (P(cat) = ")
         assert label in ("cat", "non-cat")

@@ -72,9 +72,7 @@ def test_accuracies_match_the_course(run) -> None:
     for split in ("train", "test"):
         correct, total = COURSE[model][split]
         assert (metrics[split]["correct"], metrics[split]["total"]) == (correct, total)
-        assert (
-            f"{split.capitalize()} accuracy: {correct / total:.4f} ({correct}/{total})" in printed
-        )
+        assert f"{split.capitalize()} accuracy: {correct / total:.4f} ({correct}/{total})" in printed
 
 
 def test_saved_weights_give_the_same_predictions(run, tmp_path: Path) -> None:
@@ -90,12 +88,6 @@ def test_saved_weights_give_the_same_predictions(run, tmp_path: Path) -> None:
     Image.fromarray(data.images_test[3]).save(tmp_path / "three.png")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        assert (
-            main(["predict", "--weights", str(out / "weights.npz"), str(tmp_path / "three.png")])
-            == 0
-        )
+        assert main(["predict", "--weights", str(out / "weights.npz"), str(tmp_path / "three.png")]) == 0
     expected_label = "cat" if prob[3, 0] > 0.5 else "non-cat"
-    assert (
-        buf.getvalue().strip()
-        == f"{tmp_path / 'three.png'}: {expected_label} (P(cat) = {prob[3, 0]:.4f})"
-    )
+    assert buf.getvalue().strip() == f"{tmp_path / 'three.png'}: {expected_label} (P(cat) = {prob[3, 0]:.4f})"

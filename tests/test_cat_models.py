@@ -21,9 +21,7 @@ def test_layer_sizes_and_activations() -> None:
 def test_course_init_is_the_course_draws() -> None:
     """np.random.seed(1), then per layer randn(out, in) / sqrt(in) (deep) or * 0.01 (two-layer)."""
     rs = np.random.RandomState(1)
-    for layer, (n_in, n_out) in zip(
-        deep_model()[::2], [(12288, 20), (20, 7), (7, 5), (5, 1)], strict=True
-    ):
+    for layer, (n_in, n_out) in zip(deep_model()[::2], [(12288, 20), (20, 7), (7, 5), (5, 1)], strict=True):
         np.testing.assert_array_equal(layer.weight.data, rs.randn(n_out, n_in) / np.sqrt(n_in))
         assert not layer.bias.data.any()
     rs = np.random.RandomState(1)

@@ -116,9 +116,7 @@ def _validate(path, images, labels, classes, x_key, y_key):
     return images, labels.astype(np.int64), names
 
 
-def load_catvnoncat(
-    data_dir: str | os.PathLike[str], *, dtype: np.dtype | type = np.float64
-) -> CatData:
+def load_catvnoncat(data_dir: str | os.PathLike[str], *, dtype: np.dtype | type = np.float64) -> CatData:
     """Load ``train_catvnoncat.h5`` and ``test_catvnoncat.h5`` from ``data_dir``.
 
     Returns a :class:`CatData` with x_train (209, 12288), y_train (209, 1), x_test (50, 12288),

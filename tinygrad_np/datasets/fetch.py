@@ -105,8 +105,7 @@ def find_data_dir(
         return cache
     if not download:
         raise FileNotFoundError(
-            f"cat data not found: pass --data DIR, set {DATA_ENV}, or allow the download "
-            f"into {cache}"
+            f"cat data not found: pass --data DIR, set {DATA_ENV}, or allow the download into {cache}"
         )
     return fetch(CATVNONCAT_FILES, cache, base_urls=base_urls)
 

@@ -71,11 +71,7 @@ def _to_rgb(im):
 
 
 def _is_image_file(path: Path) -> bool:
-    return (
-        path.is_file()
-        and not path.name.startswith(".")
-        and (path.suffix.lower() in IMAGE_EXTENSIONS)
-    )
+    return path.is_file() and not path.name.startswith(".") and (path.suffix.lower() in IMAGE_EXTENSIONS)
 
 
 def label_from_name(path: str | os.PathLike[str]) -> int:
@@ -101,9 +97,7 @@ def list_images(split_dir: str | os.PathLike[str]) -> list[tuple[Path, int]]:
         elif _is_image_file(entry):
             items.append((entry, label_from_name(entry)))
     if not items:
-        raise ValueError(
-            f"{split_dir}: no images found (extensions: {', '.join(sorted(IMAGE_EXTENSIONS))})"
-        )
+        raise ValueError(f"{split_dir}: no images found (extensions: {', '.join(sorted(IMAGE_EXTENSIONS))})")
     return items
 
 
@@ -120,13 +114,9 @@ def is_image_folder(root: str | os.PathLike[str]) -> bool:
     return (root / "train").is_dir() and (root / "test").is_dir()
 
 
-def load_image_folder(
-    root: str | os.PathLike[str], *, dtype: np.dtype | type = np.float64
-) -> CatData:
+def load_image_folder(root: str | os.PathLike[str], *, dtype: np.dtype | type = np.float64) -> CatData:
     """Load ``root/train`` and ``root/test`` as a :class:`CatData` (x: (m, 12288) in [0, 1])."""
     root = Path(root)
     images_train, labels_train = _load_split(root / "train")
     images_test, labels_test = _load_split(root / "test")
-    return make_split(
-        images_train, labels_train, images_test, labels_test, dtype=dtype, source=str(root)
-    )
+    return make_split(images_train, labels_train, images_test, labels_test, dtype=dtype, source=str(root))
