@@ -194,6 +194,13 @@ def test_load_image_errors_name_the_file(tmp_path: Path) -> None:
         load_image(tmp_path / "missing.png")
 
 
+def test_decompression_bomb_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = save(tmp_path / "huge.png", size=(80, 50))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 4000 pixels > 2 x the limit: an error
+    with pytest.raises(ImageLoadError, match=r"huge\.png: image too large"):
+        load_image(path)
+
+
 def test_image_folder_by_name_and_subfolder(tmp_path: Path) -> None:
     save(tmp_path / "train" / "cat1.jpg")
     save(tmp_path / "train" / "Cat_2.png", "RGBA")

@@ -46,6 +46,8 @@ def load_image(path: str | os.PathLike[str], size: int = SIZE) -> np.ndarray:
         raise ImageLoadError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise ImageLoadError(f"{path}: is a directory, not an image") from None
+    except Image.DecompressionBombError as exc:
+        raise ImageLoadError(f"{path}: image too large ({exc})") from None
     except UnidentifiedImageError:
         raise ImageLoadError(f"{path}: not an image Pillow can read") from None
     except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt image data
