@@ -29,12 +29,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     t = sub.add_parser("train", help="train a model, write weights, plots and metrics.json")
-    t.add_argument("--model", choices=sorted(MODELS), default="deep")
-    t.add_argument("--iterations", type=_positive_int, default=2500)
-    t.add_argument("--lr", type=float, default=0.0075, help="learning rate (default 0.0075)")
-    t.add_argument("--init", choices=INITS, default="course")
-    t.add_argument("--seed", type=int, default=1)
-    t.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    t.add_argument(
+        "--model",
+        choices=sorted(MODELS),
+        default="deep",
+        help="deep: 12288-20-7-5-1 (default); two-layer: 12288-7-1",
+    )
+    t.add_argument(
+        "--iterations",
+        type=_positive_int,
+        default=2500,
+        help="full-batch gradient-descent steps (default: 2500)",
+    )
+    t.add_argument("--lr", type=float, default=0.0075, help="learning rate (default: 0.0075)")
+    t.add_argument(
+        "--init",
+        choices=INITS,
+        default="course",
+        help="course (default): the course's exact draws; he: He normal",
+    )
+    t.add_argument("--seed", type=int, default=1, help="random seed of the init (default: 1)")
+    t.add_argument(
+        "--dtype",
+        choices=("float64", "float32"),
+        default="float64",
+        help="float type of data and weights (default: float64)",
+    )
     t.add_argument("--data", metavar="DIR", help=data_help)
     t.add_argument("--out", metavar="DIR", help="output folder (default: a new runs/... folder)")
 
