@@ -9,8 +9,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 import tinygrad_np as tnp
 from models.cat import INITS, MODELS, layer_sizes, load_model, predict_proba
 from tinygrad_np.serialization import atomic_write
@@ -88,6 +86,7 @@ def _fresh_run_dir(model: str) -> Path:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from models.cat_metrics import binary_report
     from models.cat_plots import save_cost_curve, save_mislabelled
     from models.cat_train import train_full_batch
     from tinygrad_np.datasets import load_dataset
@@ -112,15 +111,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         progress=sys.stdout.isatty(),
     )
     seconds = time.perf_counter() - start
-    results = {}
+    results, probs = {}, {}
     for split, x, y in (("train", data.x_train, data.y_train), ("test", data.x_test, data.y_test)):
-        prob = predict_proba(model, x)
-        correct = int(np.sum((prob > 0.5) == (y == 1)))
-        results[split] = {"accuracy": correct / len(y), "correct": correct, "total": len(y)}
-        print(f"{split.capitalize()} accuracy: {correct / len(y):.4f} ({correct}/{len(y)})")
+        probs[split] = predict_proba(model, x)
+        r = results[split] = binary_report(y, probs[split])
+        print(f"{split.capitalize()} accuracy: {r['accuracy']:.4f} ({r['correct']}/{r['total']})")
     tnp.save(model, out / "weights.npz")
     save_cost_curve(costs, out / "cost_curve.png", title=f"{args.model} model, learning rate = {args.lr}")
-    save_mislabelled(data.images_test, data.y_test, prob, data.classes, out / "mislabelled.png")
+    save_mislabelled(data.images_test, data.y_test, probs["test"], data.classes, out / "mislabelled.png")
     metrics = {
         "settings": {k: getattr(args, k) for k in ("model", "iterations", "lr", "init", "seed", "dtype")}
         | {"data": data.source, "layer_sizes": dims},

@@ -59,3 +59,19 @@ def test_model_from_state_roundtrip_and_errors() -> None:
     with pytest.raises(ValueError, match="1 output"):
         model_from_state(bad)
     assert isinstance(rebuilt, tnp.Sequential)
+
+
+def test_binary_report() -> None:
+    from models.cat_metrics import binary_report
+
+    y = np.array([[1], [1], [1], [0], [0]])
+    prob = np.array([[0.9], [0.2], [0.6], [0.7], [0.5]])  # 0.5 is not > 0.5: non-cat
+    r = binary_report(y, prob)
+    assert r["confusion_matrix"] == [[1, 1], [1, 2]]
+    assert (r["correct"], r["total"]) == (3, 5) and r["accuracy"] == 0.6
+    assert r["precision"] == pytest.approx(2 / 3) and r["recall"] == pytest.approx(2 / 3)
+    assert r["f1"] == pytest.approx(2 / 3)
+    none = binary_report(np.zeros(3), np.zeros(3))
+    assert none["precision"] == none["recall"] == none["f1"] == 0.0 and none["accuracy"] == 1.0
+    with pytest.raises(ValueError, match="3 labels but 2 predictions"):
+        binary_report(np.zeros(3), np.zeros(2))
