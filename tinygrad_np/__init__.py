@@ -4,7 +4,7 @@ model = tnp.Sequential(tnp.Linear(12288, 20), tnp.ReLU(), tnp.Linear(20, 1), tnp
 loss = loss_fn(model(x), y); model.backward(loss_fn.backward()); opt.step()
 """
 
-from . import init
+from . import datasets, init
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from .gradcheck import GradcheckReport, gradcheck
 from .layer import Layer
@@ -33,6 +33,7 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "Tanh",
+    "datasets",
     "gradcheck",
     "init",
     "load",
