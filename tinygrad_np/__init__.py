@@ -4,7 +4,7 @@ model = tnp.Sequential(tnp.Linear(12288, 20), tnp.ReLU(), tnp.Linear(20, 1), tnp
 loss = loss_fn(model(x), y); model.backward(loss_fn.backward()); opt.step()
 """
 
-from . import datasets, init
+from . import init
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from .gradcheck import GradcheckReport, gradcheck
 from .layer import Layer
@@ -39,3 +39,12 @@ __all__ = [
     "load",
     "save",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # tinygrad_np.datasets is imported on first use, so `import tinygrad_np` stays numpy-only and fast.
+    if name == "datasets":
+        import importlib
+
+        return importlib.import_module(".datasets", __name__)
+    raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}")
