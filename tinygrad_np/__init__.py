@@ -33,8 +33,18 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "Tanh",
+    "datasets",
     "gradcheck",
     "init",
     "load",
     "save",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # tinygrad_np.datasets is imported on first use, so `import tinygrad_np` stays numpy-only and fast.
+    if name == "datasets":
+        import importlib
+
+        return importlib.import_module(".datasets", __name__)
+    raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}")
