@@ -6,10 +6,11 @@ accuracy on cat / non-cat; then measure it on the test set over 5 seeds.
     # 2. train the chosen recipe on all 209 training images, 5 seeds, report test accuracy
     python experiments/cat_recipe.py evaluate --seeds 0 1 2 3 4
     # for comparison: the course's deep model and training, same protocol
-    python experiments/cat_recipe.py baseline --seeds 1 2 3 4 5
+    python experiments/cat_recipe.py evaluate --recipe course --seeds 1 2 3 4 5
+    python experiments/cat_recipe.py cv --recipe course
 
-The test set is read only by ``evaluate`` (and ``baseline``), after the recipe (RECIPE below)
-was fixed by ``search``.
+The test set is read only by ``evaluate``, after the recipe (RECIPE below) was fixed by
+``search``.
 Data: the course's h5 files in $TINYGRAD_NP_DATA (default ../shared/data). Nothing is written
 except, with --out, a JSON file of the search results.
 """
@@ -30,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tinygrad_np.activations import ReLU, Sigmoid
 from tinygrad_np.dropout import Dropout
+from tinygrad_np.init import course_init
 from tinygrad_np.linear import Linear
 from tinygrad_np.losses import BCELoss
 from tinygrad_np.metrics import accuracy, confusion_matrix, f1_score
@@ -55,6 +57,25 @@ RECIPE: dict = {
     "center": True,
     "cosine": True,
 }
+# The course's deep model and training, in the same terms, for comparison: its init
+# (np.random.seed(seed), randn / sqrt(fan_in)), full-batch gradient descent, lr 0.0075, 2500
+# iterations, raw pixels / 255, float64.
+COURSE: dict = {
+    "hidden": (20, 7, 5),
+    "init": "course",
+    "optimizer": "sgd",
+    "momentum": 0.0,
+    "lr": 0.0075,
+    "weight_decay": 0.0,
+    "dropout": 0.0,
+    "batch_size": None,
+    "epochs": 2500,
+    "flip": False,
+    "center": False,
+    "cosine": False,
+    "dtype": "float64",
+}
+RECIPES = {"chosen": RECIPE, "course": COURSE}
 DTYPE = np.float32  # twice as fast as float64 here, and precise enough for training
 
 
@@ -92,8 +113,10 @@ def prepare(
     if recipe["flip"]:
         x_train = np.concatenate([x_train, x_train[:, :, ::-1, :]])
         y_train = np.concatenate([y_train, y_train])
-    xt = x_train.reshape(len(x_train), -1)
-    xe = x_eval.reshape(len(x_eval), -1)
+    dtype = np.dtype(recipe.get("dtype", DTYPE))
+    xt = x_train.reshape(len(x_train), -1).astype(dtype, copy=False)
+    xe = x_eval.reshape(len(x_eval), -1).astype(dtype, copy=False)
+    y_train = y_train.astype(dtype, copy=False)
     if recipe["center"]:
         mean = xt.mean(axis=0)
         xt, xe = xt - mean, xe - mean
@@ -104,16 +127,21 @@ def prepare(
 
 
 def build(recipe: dict, seed: int) -> Sequential:
+    """He-initialised ReLU layers (or the course's init), optional dropout after the first."""
+    dtype = np.dtype(recipe.get("dtype", DTYPE))
     rng = np.random.default_rng(seed)
     layers = []
     n_in = (64 // recipe.get("pool", 1)) ** 2 * 3
     for i, n in enumerate(recipe["hidden"]):
-        layers += [Linear(n_in, n, init="he", rng=rng, dtype=DTYPE), ReLU()]
+        layers += [Linear(n_in, n, init="he", rng=rng, dtype=dtype), ReLU()]
         if recipe["dropout"] and i == 0:
             layers.append(Dropout(recipe["dropout"], rng=np.random.default_rng(seed + 1000)))
         n_in = n
-    layers += [Linear(n_in, 1, init="xavier", rng=rng, dtype=DTYPE), Sigmoid()]
-    return Sequential(*layers)
+    layers += [Linear(n_in, 1, init="xavier", rng=rng, dtype=dtype), Sigmoid()]
+    model = Sequential(*layers)
+    if recipe.get("init") == "course":
+        course_init(model, seed=seed)
+    return model
 
 
 def train(
@@ -127,7 +155,7 @@ def train(
     model = build(recipe, seed)
     params, lr, wd = model.parameters(), recipe["lr"], recipe["weight_decay"]
     if recipe["optimizer"] == "sgd":
-        opt = SGD(params, lr=lr, momentum=0.9, weight_decay=wd)
+        opt = SGD(params, lr=lr, momentum=recipe.get("momentum", 0.9), weight_decay=wd)
     else:
         opt = (AdamW if recipe["optimizer"] == "adamw" else Adam)(params, lr=lr, weight_decay=wd)
     sched = CosineAnnealingLR(opt, T_max=recipe["epochs"]) if recipe["cosine"] else None
@@ -267,14 +295,15 @@ def search(args: argparse.Namespace) -> None:
 
 
 def evaluate(args: argparse.Namespace) -> None:
+    recipe = RECIPES[args.recipe]
     x, y = load_split("train")
     x_test, y_test = load_split("test")
-    xt, yt, xe = prepare(x, y, x_test, RECIPE)
-    print(f"recipe: {json.dumps(RECIPE)}")
+    xt, yt, xe = prepare(x, y, x_test, recipe)
+    print(f"recipe {args.recipe}: {json.dumps(recipe)}")
     accs = []
     for seed in args.seeds:
         t0 = time.perf_counter()
-        model, _ = train(RECIPE, seed, xt, yt)
+        model, _ = train(recipe, seed, xt, yt)
         prob = model(xe)  # fit() left the model in eval mode: dropout off
         acc = accuracy(y_test, prob)
         accs.append(acc)
@@ -286,40 +315,24 @@ def evaluate(args: argparse.Namespace) -> None:
             flush=True,
         )
     a = np.array(accs)
-    print(
-        f"test accuracy over {len(a)} seeds: mean {a.mean():.3f} ± {a.std(ddof=1):.3f} "
-        f"(sample std), min {a.min():.2f}, max {a.max():.2f}"
-    )
-
-
-def baseline(args: argparse.Namespace) -> None:
-    """The course's deep model and training, for comparison: course init (np.random.seed(seed),
-    randn / sqrt(fan_in)), full-batch gradient descent, lr 0.0075, 2500 iterations, raw pixels."""
-    from tinygrad_np.init import course_init
-
-    x, y = load_split("train")
-    x_test, y_test = load_split("test")
-    # float64, as the course computes
-    xt, xe = (a.reshape(len(a), -1).astype(np.float64) for a in (x, x_test))
-    y, y_test = y.astype(np.float64), y_test.astype(np.float64)
-    accs = []
-    for seed in args.seeds:
-        t0 = time.perf_counter()
-        layers: list = []
-        sizes = [64 * 64 * 3, 20, 7, 5, 1]
-        for a, b in itertools.pairwise(sizes):
-            layers += [Linear(a, b, dtype=np.float64), ReLU()]
-        model = course_init(Sequential(*layers[:-1], Sigmoid()), seed=seed)
-        fit(model, BCELoss(), SGD(model.parameters(), lr=0.0075), xt, y, epochs=2500, progress="none")
-        acc = accuracy(y_test, model(xe))
-        accs.append(acc)
+    if len(a) > 1:
         print(
-            f"course model, seed {seed}: test accuracy {acc:.3f}  train accuracy "
-            f"{accuracy(y, model(xt)):.3f}  ({time.perf_counter() - t0:.0f}s)",
-            flush=True,
+            f"test accuracy over {len(a)} seeds: mean {a.mean():.3f} ± {a.std(ddof=1):.3f} "
+            f"(sample std), min {a.min():.2f}, max {a.max():.2f}"
         )
-    a = np.array(accs)
-    print(f"course model over {len(a)} seeds: mean {a.mean():.3f} ± {a.std(ddof=1):.3f} (sample std)")
+
+
+def cv(args: argparse.Namespace) -> None:
+    """Cross-validate one named recipe on the training images, as `search` does."""
+    recipe = {**RECIPES[args.recipe], **({"dtype": "float32"} if args.float32 else {})}
+    x, y = load_split("train")
+    t0 = time.perf_counter()
+    r = cross_validate(recipe, x, y, args.folds, tuple(args.fold_seeds))
+    print(
+        f"{args.recipe}: cv_acc {r['final_acc']:.3f}  cv_loss {r['final_loss']:.3f}  "
+        f"auc {r['auc']:.3f}  f1 {r['f1']:.3f}  bal_acc {r['balanced_acc']:.3f}  "
+        f"({time.perf_counter() - t0:.0f}s)"
+    )
 
 
 def main() -> None:
@@ -332,12 +345,16 @@ def main() -> None:
     s.add_argument("--epochs", type=int, default=100)
     s.add_argument("--fold-seeds", type=int, nargs="+", default=[0, 1])
     s.add_argument("--out", help="write all results as JSON here")
-    e = sub.add_parser("evaluate", help="train RECIPE on all training images, test accuracy per seed")
+    e = sub.add_parser("evaluate", help="train a recipe on all training images, test accuracy per seed")
+    e.add_argument("--recipe", choices=list(RECIPES), default="chosen")
     e.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    b = sub.add_parser("baseline", help="the course's model and training, same seeds and test set")
-    b.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    c = sub.add_parser("cv", help="cross-validate one recipe on the training images")
+    c.add_argument("--recipe", choices=list(RECIPES), default="chosen")
+    c.add_argument("--folds", type=int, default=4)
+    c.add_argument("--fold-seeds", type=int, nargs="+", default=[0, 1])
+    c.add_argument("--float32", action="store_true", help="faster; the course recipe is float64")
     args = parser.parse_args()
-    {"search": search, "evaluate": evaluate, "baseline": baseline}[args.command](args)
+    {"search": search, "evaluate": evaluate, "cv": cv}[args.command](args)
 
 
 if __name__ == "__main__":
