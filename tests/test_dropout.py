@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tinygrad_np.activations import ReLU
+from tinygrad_np.activations import ReLU, Sigmoid
 from tinygrad_np.dropout import Dropout
 from tinygrad_np.linear import Linear
 from tinygrad_np.sequential import Sequential
@@ -83,3 +83,13 @@ def test_edge_probabilities_and_errors():
     with pytest.raises(TypeError, match="floating"):
         Dropout(0.5, rng=0)(np.ones(3, dtype=np.int64))
     assert repr(Dropout(0.25, rng=0)) == "Dropout(p=0.25)"
+
+
+def test_every_layer_has_train_and_eval_returning_itself():
+    from tinygrad_np.activations import LeakyReLU, Tanh
+
+    for layer in [Linear(2, 2), ReLU(), LeakyReLU(), Sigmoid(), Tanh(), Dropout(0.5, rng=0)]:
+        assert layer.training
+        assert layer.eval() is layer and not layer.training
+        assert layer.train() is layer and layer.training
+        assert layer.train(False) is layer and not layer.training
