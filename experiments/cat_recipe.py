@@ -218,9 +218,7 @@ def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
     return float(greater / (len(pos) * len(neg)))
 
 
-def cross_validate(
-    recipe: dict, x: np.ndarray, y: np.ndarray, k: int, seeds: tuple[int, ...] = (0,)
-) -> dict:
+def cross_validate(recipe: dict, x: np.ndarray, y: np.ndarray, k: int, seeds: tuple[int, ...] = (0,)) -> dict:
     """Validation metrics over k folds of the training images, repeated for each fold seed: the
     mean accuracy and loss after each epoch, and the pooled accuracy, F1, balanced accuracy and
     ROC AUC of the final models (AUC pooled per repetition, then averaged)."""

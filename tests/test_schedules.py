@@ -36,9 +36,7 @@ def test_step_decay_by_hand():
 
 def test_multistep_and_exponential():
     opt = _Opt(1.0)
-    assert _run(MultiStepLR(opt, [4, 2], gamma=0.1), opt, 5) == pytest.approx(
-        [1, 1, 0.1, 0.1, 0.01]
-    )
+    assert _run(MultiStepLR(opt, [4, 2], gamma=0.1), opt, 5) == pytest.approx([1, 1, 0.1, 0.1, 0.01])
     opt = _Opt(2.0)
     assert _run(ExponentialLR(opt, 0.5), opt, 4) == pytest.approx([2, 1, 0.5, 0.25])
 

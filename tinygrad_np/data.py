@@ -35,9 +35,7 @@ def _check(x: np.ndarray, y: np.ndarray, batch_size: int) -> int:
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         raise ValueError("x and y must be arrays with the samples along axis 0 (batch-first)")
     if len(x) != len(y):
-        raise ValueError(
-            f"x has {len(x)} samples but y has {len(y)}: samples go on axis 0 (batch-first)"
-        )
+        raise ValueError(f"x has {len(x)} samples but y has {len(y)}: samples go on axis 0 (batch-first)")
     return len(x)
 
 
@@ -59,9 +57,7 @@ def minibatches(
     order = None
     if shuffle:
         if not isinstance(rng, np.random.Generator):
-            raise ValueError(
-                "shuffle=True needs an explicit rng, e.g. rng=np.random.default_rng(0)"
-            )
+            raise ValueError("shuffle=True needs an explicit rng, e.g. rng=np.random.default_rng(0)")
         order = rng.permutation(m)  # drawn now, not at the first next()
     return _batches(x, y, batch_size, order, drop_last)
 
@@ -106,9 +102,7 @@ class BatchIterator:
     ) -> None:
         self.m = _check(x, y, batch_size)
         if shuffle and not isinstance(rng, np.random.Generator):
-            raise ValueError(
-                "shuffle=True needs an explicit rng, e.g. rng=np.random.default_rng(0)"
-            )
+            raise ValueError("shuffle=True needs an explicit rng, e.g. rng=np.random.default_rng(0)")
         self.x, self.y = x, y
         self.batch_size = batch_size
         self.shuffle = shuffle

@@ -37,9 +37,7 @@ def _labels_and_predictions(
     return t == 1, p > threshold
 
 
-def confusion_matrix(
-    y_true: np.ndarray, y_pred_or_prob: np.ndarray, threshold: float = 0.5
-) -> np.ndarray:
+def confusion_matrix(y_true: np.ndarray, y_pred_or_prob: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """2x2 int64 matrix [[TN, FP], [FN, TP]]: rows are the true class (0, 1), columns the predicted.
 
     Same layout as ``sklearn.metrics.confusion_matrix(y_true, y_pred)`` with labels (0, 1).

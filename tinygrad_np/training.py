@@ -274,9 +274,7 @@ class _Progress:
 
     def epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
         if self.bar is not None:
-            self.bar.set_postfix(
-                {k: f"{v:.4g}" for k, v in logs.items() if k != "seconds"}, refresh=False
-            )
+            self.bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k != "seconds"}, refresh=False)
             self.bar.update(1)
         elif self.lines and (epoch % self.log_every == 0 or epoch == self.epochs or epoch == 1):
             print(_format_logs(epoch, self.epochs, logs), flush=True)
@@ -347,8 +345,7 @@ def _check_data(name: str, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
         raise ValueError(
-            f"fit(): {name} must be batch-first arrays of the same length, got shapes "
-            f"{x.shape} and {y.shape}"
+            f"fit(): {name} must be batch-first arrays of the same length, got shapes {x.shape} and {y.shape}"
         )
     if len(x) == 0:
         raise ValueError(f"fit(): {name} is empty")
@@ -430,9 +427,7 @@ def fit(
         cbs.append(ModelCheckpoint(checkpoint))
     cbs.sort(key=lambda cb: cb.order)  # stable: list order within the same order
     history = History()
-    state = TrainState(
-        model, loss_fn, optimizer, scheduler, history, rng, cbs, epochs, steps, bs, m
-    )
+    state = TrainState(model, loss_fn, optimizer, scheduler, history, rng, cbs, epochs, steps, bs, m)
     if resume_from is not None:
         source = os.fspath(resume_from)
         state.restore(load_checkpoint(source), source)
@@ -535,8 +530,7 @@ def _diverged(state: TrainState, what: str, step: int | None) -> TrainingDiverge
     paths = [cb for cb in state.callbacks if isinstance(cb, ModelCheckpoint)]
     if paths:
         kept = ", ".join(
-            f"{cb.path} (epoch {cb.saved_epoch})" if cb.saved_epoch is not None else cb.path
-            for cb in paths
+            f"{cb.path} (epoch {cb.saved_epoch})" if cb.saved_epoch is not None else cb.path for cb in paths
         )
         note = f"Checkpoints were left as they were: {kept}."
     else:

@@ -40,9 +40,7 @@ class Adam(Optimizer):
         if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
             raise ValueError(f"{name}: betas must lie in [0, 1), got {betas}")
         if not eps >= 0 or not weight_decay >= 0:
-            raise ValueError(
-                f"{name}: eps and weight_decay must be >= 0, got {eps}, {weight_decay}"
-            )
+            raise ValueError(f"{name}: eps and weight_decay must be >= 0, got {eps}, {weight_decay}")
         self.betas = (float(beta1), float(beta2))
         self.eps = float(eps)
         self.weight_decay = float(weight_decay)

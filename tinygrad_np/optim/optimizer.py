@@ -84,8 +84,7 @@ class Optimizer:
             value = np.array(value, copy=True)
             if value.ndim and value.shape != p.shape:
                 raise ValueError(
-                    f"{name}.load_state_dict: {key} has shape {value.shape}, parameter {index} "
-                    f"has {p.shape}"
+                    f"{name}.load_state_dict: {key} has shape {value.shape}, parameter {index} has {p.shape}"
                 )
             new_state.setdefault(p, {})[item] = value
         for k, current in hparams.items():
