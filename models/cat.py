@@ -31,8 +31,12 @@ def mlp(
     seed: int = 1,
     course_scale: str | float = "sqrt_fan_in",
     dtype: Any = np.float64,
+    dropout: float = 0.0,
 ) -> tnp.Sequential:
-    """Linear → ReLU → … → Linear → Sigmoid with layer sizes ``dims``; input (m, dims[0])."""
+    """Linear → ReLU → … → Linear → Sigmoid with layer sizes ``dims``; input (m, dims[0]).
+
+    ``dropout > 0`` puts a Dropout after every hidden ReLU (its masks drawn from ``default_rng(seed)``).
+    """
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}: expected one of {INITS}")
     rng = np.random.default_rng(seed)
@@ -40,20 +44,32 @@ def mlp(
     for i, (n_in, n_out) in enumerate(itertools.pairwise(dims)):
         layers.append(tnp.Linear(n_in, n_out, init="he", rng=rng, dtype=dtype))
         layers.append(tnp.ReLU() if i < len(dims) - 2 else tnp.Sigmoid())
+        if dropout and i < len(dims) - 2:
+            layers.append(tnp.Dropout(dropout, rng=rng))
     model = tnp.Sequential(*layers)
     if init == "course":
         tnp.init.course_init(model, seed=seed, scale=course_scale)
     return model
 
 
-def deep_model(init: str = "course", seed: int = 1, dtype: Any = np.float64) -> tnp.Sequential:
+def deep_model(
+    init: str = "course", seed: int = 1, dtype: Any = np.float64, dropout: float = 0.0
+) -> tnp.Sequential:
     """The course's L-layer model [12288 → 20 → 7 → 5 → 1]; course init is randn / sqrt(fan_in)."""
-    return mlp(DEEP_DIMS, init=init, seed=seed, course_scale="sqrt_fan_in", dtype=dtype)
+    return mlp(DEEP_DIMS, init=init, seed=seed, course_scale="sqrt_fan_in", dtype=dtype, dropout=dropout)
 
 
-def two_layer_model(init: str = "course", seed: int = 1, dtype: Any = np.float64) -> tnp.Sequential:
+def two_layer_model(
+    init: str = "course", seed: int = 1, dtype: Any = np.float64, dropout: float = 0.0
+) -> tnp.Sequential:
     """The course's two-layer model [12288 → 7 → 1]; course init is 0.01 * randn."""
-    return mlp(TWO_LAYER_DIMS, init=init, seed=seed, course_scale=0.01, dtype=dtype)
+    return mlp(TWO_LAYER_DIMS, init=init, seed=seed, course_scale=0.01, dtype=dtype, dropout=dropout)
+
+
+def without_dropout(model: tnp.Sequential) -> tnp.Sequential:
+    """The same layers minus any Dropout (the identity at inference): the model to save and predict
+    with, so that weights.npz always has the plain keys 0.weight, 2.weight, ..."""
+    return tnp.Sequential(*(layer for layer in model if not isinstance(layer, tnp.Dropout)))
 
 
 def layer_sizes(model: tnp.Sequential) -> list[int]:

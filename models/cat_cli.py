@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import tinygrad_np as tnp
-from models.cat import INITS, MODELS, layer_sizes, load_model, predict_proba
+from models.cat import INITS, MODELS, layer_sizes, load_model, predict_proba, without_dropout
+from models.cat_train import OPTIMIZERS
 from tinygrad_np.serialization import atomic_write
 
 CLASSES = ("non-cat", "cat")
@@ -55,6 +56,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--data", metavar="DIR", help=data_help)
     t.add_argument("--out", metavar="DIR", help="output folder (default: a new runs/... folder)")
+    g = t.add_argument_group("beyond the course's gradient descent")
+    g.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd", help="default: sgd (plain GD)")
+    g.add_argument("--momentum", type=float, default=0.0, help="sgd momentum (default: 0)")
+    g.add_argument("--weight-decay", type=float, default=0.0, help="L2 (sgd, adam) or decoupled (adamw)")
+    g.add_argument(
+        "--batch-size", type=_positive_int, help="mini-batches, shuffled every epoch (default: full batch)"
+    )
+    g.add_argument(
+        "--epochs",
+        type=_positive_int,
+        help="passes over the training set (default: --iterations; full batch: 1 epoch = 1 iteration)",
+    )
+    g.add_argument("--dropout", type=float, default=0.0, help="dropout after every hidden ReLU (default: 0)")
+    g.add_argument(
+        "--checkpoint",
+        action="store_true",
+        help="write OUT/checkpoint.npz after every epoch (and on Ctrl-C), for --resume",
+    )
+    g.add_argument("--resume", metavar="FILE", help="continue from a checkpoint.npz of the same settings")
 
     e = sub.add_parser("evaluate", help="accuracy, precision, recall, F1, confusion matrix")
     e.add_argument("--weights", required=True, metavar="FILE")
@@ -88,29 +108,57 @@ def _fresh_run_dir(model: str) -> Path:
 def cmd_train(args: argparse.Namespace) -> int:
     from models.cat_metrics import binary_report
     from models.cat_plots import save_cost_curve, save_mislabelled
-    from models.cat_train import train_full_batch
+    from models.cat_train import train
     from tinygrad_np.datasets import load_dataset
 
     data = load_dataset(args.data, dtype=args.dtype)
-    out = Path(args.out) if args.out else _fresh_run_dir(args.model)
-    out.mkdir(parents=True, exist_ok=True)
-    model = MODELS[args.model](init=args.init, seed=args.seed, dtype=args.dtype)
+    epochs = args.epochs or args.iterations
+    model = MODELS[args.model](init=args.init, seed=args.seed, dtype=args.dtype, dropout=args.dropout)
     dims = layer_sizes(model)
+    fresh = not args.out
+    out = _fresh_run_dir(args.model) if fresh else Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     print(f"Data: {data.source} ({len(data.y_train)} train, {len(data.y_test)} test images)")
+    batches = "full batch" if args.batch_size is None else f"batch size {args.batch_size}"
+    extras = "".join(
+        f", {name} {value}"
+        for name, value in (
+            ("momentum", args.momentum),
+            ("weight decay", args.weight_decay),
+            ("dropout", args.dropout),
+        )
+        if value
+    )
     print(
         f"Model: {args.model} {dims}, init {args.init}, seed {args.seed}, {args.dtype}, "
-        f"lr {args.lr}, {args.iterations} iterations"
+        f"{args.optimizer} lr {args.lr}{extras}, {batches}, {epochs} "
+        f"{'iterations' if args.batch_size is None else 'epochs'}"
     )
     start = time.perf_counter()
-    costs = train_full_batch(
-        model,
-        data.x_train,
-        data.y_train,
-        iterations=args.iterations,
-        lr=args.lr,
-        progress=sys.stdout.isatty(),
-    )
+    try:
+        history = train(
+            model,
+            data.x_train,
+            data.y_train,
+            epochs=epochs,
+            lr=args.lr,
+            optimizer=args.optimizer,
+            momentum=args.momentum,
+            weight_decay=args.weight_decay,
+            batch_size=args.batch_size,
+            seed=args.seed,
+            checkpoint=str(out / "checkpoint.npz") if args.checkpoint else None,
+            resume_from=args.resume,
+        )
+    except BaseException:
+        if fresh and not any(out.iterdir()):
+            out.rmdir()  # a failed run leaves no empty run folder behind
+        raise
     seconds = time.perf_counter() - start
+    if history.stop_reason == "interrupted":
+        print(f"Interrupted after {len(history)} epochs: keeping the weights trained so far.")
+    costs = history["loss"]
+    model = without_dropout(model)
     results, probs = {}, {}
     for split, x, y in (("train", data.x_train, data.y_train), ("test", data.x_test, data.y_test)):
         probs[split] = predict_proba(model, x)
@@ -120,8 +168,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     save_cost_curve(costs, out / "cost_curve.png", title=f"{args.model} model, learning rate = {args.lr}")
     save_mislabelled(data.images_test, data.y_test, probs["test"], data.classes, out / "mislabelled.png")
     metrics = {
-        "settings": {k: getattr(args, k) for k in ("model", "iterations", "lr", "init", "seed", "dtype")}
-        | {"data": data.source, "layer_sizes": dims},
+        "settings": {
+            k: getattr(args, k)
+            for k in (
+                "model",
+                "iterations",
+                "lr",
+                "init",
+                "seed",
+                "dtype",
+                "optimizer",
+                "momentum",
+                "weight_decay",
+                "batch_size",
+                "dropout",
+            )
+        }
+        | {"epochs": epochs, "data": data.source, "layer_sizes": dims, "stop_reason": history.stop_reason},
         "costs": costs,
         **results,
         "seconds": round(seconds, 3),
@@ -176,6 +239,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}[args.command]
     try:
         return command(args)
-    except (FileNotFoundError, ValueError, TypeError, OSError) as exc:
+    except (FileNotFoundError, ValueError, TypeError, OSError, tnp.TrainingDivergedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,35 +1,25 @@
-"""Binary-classifier scores for the cat CLI: accuracy, precision, recall, F1, confusion matrix.
-
-Kept here (a few lines) so the example does not wait for ``tinygrad_np.metrics``; same conventions:
-prediction = prob > 0.5 (the course's rule), confusion matrix [[TN, FP], [FN, TP]], a ratio with a
-zero denominator is 0.0.
-"""
+"""The cat CLI's score table: tinygrad_np.metrics gathered into one dict per split."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-
-def confusion_matrix(y_true: np.ndarray, prob: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """(2, 2) int64 [[TN, FP], [FN, TP]]: rows the true class, columns the predicted one."""
-    t = np.asarray(y_true).reshape(-1) == 1
-    p = np.asarray(prob).reshape(-1) > threshold
-    if t.shape != p.shape:
-        raise ValueError(f"{t.size} labels but {p.size} predictions")
-    return np.array([[np.sum(~t & ~p), np.sum(~t & p)], [np.sum(t & ~p), np.sum(t & p)]], np.int64)
+from tinygrad_np import metrics
 
 
-def binary_report(y_true: np.ndarray, prob: np.ndarray, threshold: float = 0.5) -> dict:
-    """{"accuracy", "precision", "recall", "f1", "correct", "total", "confusion_matrix"}."""
-    cm = confusion_matrix(y_true, prob, threshold)
-    (tn, fp), (fn, tp) = cm.tolist()
-    total = tn + fp + fn + tp
+def binary_report(y_true: np.ndarray, prob: np.ndarray, threshold: float = 0.5) -> dict[str, Any]:
+    """{"accuracy", "precision", "recall", "f1", "correct", "total", "confusion_matrix"} for
+    P(cat) ``prob`` (m, 1) against labels (m, 1); prediction = prob > threshold (the course's rule)."""
+    cm = metrics.confusion_matrix(y_true, prob, threshold)
+    (tn, _fp), (_fn, tp) = cm.tolist()
     return {
-        "accuracy": (tn + tp) / total if total else 0.0,
-        "precision": tp / (tp + fp) if tp + fp else 0.0,
-        "recall": tp / (tp + fn) if tp + fn else 0.0,
-        "f1": 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else 0.0,
+        "accuracy": metrics.accuracy(y_true, prob, threshold),
+        "precision": metrics.precision(y_true, prob, threshold),
+        "recall": metrics.recall(y_true, prob, threshold),
+        "f1": metrics.f1_score(y_true, prob, threshold),
         "correct": tn + tp,
-        "total": total,
+        "total": int(cm.sum()),
         "confusion_matrix": cm.tolist(),
     }

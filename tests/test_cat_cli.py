@@ -170,3 +170,45 @@ def test_python_dash_m(weights: Path, tmp_path: Path) -> None:
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{image}: ")
+
+
+def test_train_with_the_training_tools(image_data: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "adam"
+    argv = ["train", "--data", str(image_data), "--out", str(out), "--init", "he", "--optimizer", "adam"]
+    argv += ["--lr", "0.001", "--batch-size", "3", "--epochs", "4", "--weight-decay", "0.01"]
+    assert main([*argv, "--dropout", "0.3", "--checkpoint"]) == 0
+    printed = capsys.readouterr().out
+    assert "adam lr 0.001, weight decay 0.01, dropout 0.3, batch size 3, 4 epochs" in printed
+    assert "Cost after epoch 0: " in printed and "Cost after epoch 3: " in printed
+    assert (out / "checkpoint.npz").is_file()
+    settings = json.loads((out / "metrics.json").read_text())["settings"]
+    assert settings["optimizer"] == "adam" and settings["batch_size"] == 3 and settings["epochs"] == 4
+    # the saved weights have the plain keys (no Dropout positions), so evaluate/predict load them
+    assert sorted(tnp.load(out / "weights.npz")) == [
+        f"{i}.{p}" for i in (0, 2, 4, 6) for p in ("bias", "weight")
+    ]
+    assert main(["evaluate", "--weights", str(out / "weights.npz"), "--data", str(image_data)]) == 0
+    # resuming the finished 4-epoch run up to 6 epochs trains only epochs 5 and 6
+    more = tmp_path / "more"
+    argv2 = [a if a != str(out) else str(more) for a in argv]
+    argv2[argv2.index("--epochs") + 1] = "6"
+    assert main([*argv2, "--dropout", "0.3", "--resume", str(out / "checkpoint.npz")]) == 0
+    assert len(json.loads((more / "metrics.json").read_text())["costs"]) == 6
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered", "ignore:invalid value encountered")
+def test_a_diverging_run_is_a_clear_error_and_leaves_nothing(
+    image_data: Path, tmp_path, monkeypatch, capsys
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = ["train", "--data", str(image_data), "--init", "he", "--lr", "1e300", "--iterations", "20"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"error: .*(NaN|infinite).*epoch \d+.*learning rate", err, re.S | re.I), err
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_momentum_is_for_sgd_only(image_data: Path, tmp_path: Path, capsys) -> None:
+    argv = ["train", "--data", str(image_data), "--out", str(tmp_path / "x"), "--optimizer", "adam"]
+    assert main([*argv, "--momentum", "0.9", "--iterations", "2"]) == 2
+    assert "--momentum is for sgd" in capsys.readouterr().err
