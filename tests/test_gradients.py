@@ -13,7 +13,9 @@ from strategies import (
     arrays,
     batches,
     depths,
+    grid_values,
     hard_targets,
+    nonzero_values,
     probabilities,
     seeds,
     soft_targets,
@@ -26,13 +28,25 @@ TOL = 1e-6
 KINK_MARGIN = 1e-3  # 1000 x the finite-difference step: no perturbation crosses a kink
 
 
+def well_conditioned(report: tnp.GradcheckReport) -> bool:
+    """Every tensor's gradient is exactly 0 or well above the finite-difference noise.
+
+    Central differences carry rounding noise of ~1e-16 |f| / eps = 1e-10 |f| per element, so a tensor
+    whose whole gradient is ~1e-4 |f| has no meaningful relative error at 1e-6: such draws are skipped,
+    like inputs on a ReLU kink.
+    """
+    floor = 1e-3 * max(1.0, abs(report.value))
+    return all(n == 0 or n > floor for n in report.grad_norms.values())
+
+
 @pytest.mark.parametrize("case", LAYERS, ids=lambda c: c.name)
 @given(data=st.data(), batch=batches, n_in=widths, n_out=widths, seed=seeds)
 def test_layer_gradients(case: LayerCase, data, batch, n_in, n_out, seed) -> None:
     layer = case.make(n_in, n_out, np.random.default_rng(seed))
-    x = data.draw(arrays((batch, n_in)))
+    x = data.draw(arrays((batch, n_in), nonzero_values if case.kinks else grid_values))
     assume(kink_distance(layer, x, LAYER_BY_CLASS) > KINK_MARGIN)
     report = tnp.gradcheck(layer, x, seed=seed)
+    assume(well_conditioned(report))
     expected = {name for name, _ in layer.named_parameters()} | {"input"}
     assert set(report.errors) == expected
     assert report.ok(TOL), f"{case.name}:\n{report}"
@@ -106,6 +120,7 @@ def test_random_stack_gradients(data, batch, depth, seed, head) -> None:
     x = data.draw(arrays((batch, sizes[0])))
     assume(kink_distance(model, x, LAYER_BY_CLASS) > KINK_MARGIN)
     report = tnp.gradcheck(model, x, target, loss_fn, seed=seed)
+    assume(well_conditioned(report))
     assert set(report.errors) == {name for name, _ in model.named_parameters()} | {"input"}
     assert report.ok(TOL), f"{model}\n{report}"
 

@@ -180,6 +180,9 @@ def test_save_load_round_trip_atomic(tmp_path) -> None:
     path = tmp_path / "weights.npz"
     a.save(path)
     assert sorted(os.listdir(tmp_path)) == ["weights.npz"]  # no temporary file left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # the mode open() gives, not mkstemp's 0600
     assert b.load(path) is b
     for k, v in a.state_dict().items():
         np.testing.assert_array_equal(b.state_dict()[k], v)

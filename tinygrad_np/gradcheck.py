@@ -19,6 +19,10 @@ class GradcheckReport:
 
     errors: dict[str, float] = field(default_factory=dict)
     abs_errors: dict[str, float] = field(default_factory=dict)  # max |analytic - numeric| per tensor
+    # ||analytic|| per tensor: a relative error means little where this is near 0, since central
+    # differences carry rounding noise of about 1e-16 * |loss| / eps per element.
+    grad_norms: dict[str, float] = field(default_factory=dict)
+    value: float = 0.0  # the objective (loss) at the point checked
 
     @property
     def max_error(self) -> float:
@@ -45,6 +49,7 @@ def _rel_error(a: np.ndarray, n: np.ndarray) -> float:
 def _record(report: GradcheckReport, name: str, analytic: np.ndarray, numeric: np.ndarray) -> None:
     report.errors[name] = _rel_error(analytic, numeric)
     report.abs_errors[name] = float(np.max(np.abs(analytic - numeric), initial=0.0))
+    report.grad_norms[name] = float(np.linalg.norm(analytic))
 
 
 def _numeric_grad(f: Any, a: np.ndarray, eps: float) -> np.ndarray:
@@ -89,9 +94,9 @@ def gradcheck(
         def objective() -> float:
             return module(x, target)
 
-        objective()
+        value = objective()
         analytic_x = np.asarray(module.backward(), dtype=np.float64)
-        report = GradcheckReport()
+        report = GradcheckReport(value=value)
         _record(report, "input", analytic_x, _numeric_grad(objective, x, eps))
         return report
 
@@ -112,7 +117,7 @@ def gradcheck(
             r = np.random.default_rng(seed).standard_normal(out.shape)
         return float(np.sum(out * r))
 
-    objective()
+    value = objective()
     grad_out = loss_fn.backward() if loss_fn is not None else r
     if hasattr(module, "layers"):  # Sequential: ask for dloss/dx explicitly
         analytic_x = module.backward(grad_out, input_grad=True)
@@ -120,7 +125,7 @@ def gradcheck(
         analytic_x = module.backward(grad_out)
     named = module.named_parameters()
     analytic = {name: np.array(p.grad, dtype=np.float64) for name, p in named}
-    report = GradcheckReport()
+    report = GradcheckReport(value=value)
     for name, p in named:
         _record(report, name, analytic[name], _numeric_grad(objective, p.data, eps))
     _record(report, "input", np.asarray(analytic_x), _numeric_grad(objective, x, eps))

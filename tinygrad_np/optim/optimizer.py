@@ -40,6 +40,68 @@ class Optimizer:
         for p in self.params:
             p.grad = None
 
+    # -- saving and resuming: flat arrays, so a checkpoint .npz needs no pickle -------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """PyTorch's layout, flattened: per-parameter state under ``"state/<i>/<name>"``, ``i`` the
+        parameter's index in ``self.params``; scalar hyper-parameters (lr, momentum, betas, ...)
+        under ``"hparams/<name>"``; ``"type"`` and ``"n_params"`` to check the match. Copies."""
+        out: dict[str, np.ndarray] = {
+            "type": np.array(type(self).__name__),
+            "n_params": np.array(len(self.params)),
+        }
+        for name, value in self._hparams().items():
+            out[f"hparams/{name}"] = np.array(value)
+        for i, p in enumerate(self.params):
+            for name, value in self.state.get(p, {}).items():
+                out[f"state/{i}/{name}"] = np.array(value, copy=True)
+        return out
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore what ``state_dict`` saved into this optimiser (same type, same parameter list in
+        the same order). All-or-nothing: a mismatch raises and leaves the optimiser unchanged."""
+        name = type(self).__name__
+        saved_type = str(state.get("type", "?"))
+        if saved_type != name:
+            raise ValueError(f"{name}.load_state_dict: the state is for a {saved_type}")
+        if "n_params" not in state or int(state["n_params"]) != len(self.params):
+            raise ValueError(
+                f"{name}.load_state_dict: the state is for {state.get('n_params', '?')} "
+                f"parameters, this optimiser has {len(self.params)}"
+            )
+        hparams = self._hparams()
+        saved_h = {k[len("hparams/") :]: v for k, v in state.items() if k.startswith("hparams/")}
+        if set(saved_h) != set(hparams):
+            raise KeyError(
+                f"{name}.load_state_dict: hyper-parameters {sorted(saved_h)} in the state, "
+                f"{sorted(hparams)} expected"
+            )
+        new_state: dict[Parameter, dict[str, Any]] = {}
+        for key, value in state.items():
+            if not key.startswith("state/"):
+                continue
+            _, index, item = key.split("/", 2)
+            p = self.params[int(index)]
+            value = np.array(value, copy=True)
+            if value.ndim and value.shape != p.shape:
+                raise ValueError(
+                    f"{name}.load_state_dict: {key} has shape {value.shape}, parameter {index} has {p.shape}"
+                )
+            new_state.setdefault(p, {})[item] = value
+        for k, current in hparams.items():
+            v = saved_h[k]
+            setattr(self, k, tuple(v.tolist()) if isinstance(current, tuple) else type(current)(v))
+        self.state = new_state
+
+    def _hparams(self) -> dict[str, Any]:
+        """The optimiser's scalar settings: public attributes that are numbers, bools or tuples."""
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if k not in ("params", "state")
+            and not k.startswith("_")
+            and isinstance(v, bool | int | float | tuple)
+        }
+
     def _grads(self) -> Iterable[tuple[Parameter, np.ndarray]]:
         for p in self.params:
             if p.grad is not None:

@@ -1,0 +1,121 @@
+"""The course's cat / non-cat classifiers as tinygrad_np models, and ``python -m models.cat``.
+
+- deep model: [12288 → 20 → 7 → 5 → 1], ReLU hidden layers, Sigmoid output;
+- two-layer model: [12288 → 7 → 1], ReLU then Sigmoid.
+
+``init="course"`` draws the weights exactly as the course does (legacy ``np.random.seed(seed)``,
+then ``randn(out, in) / sqrt(in)`` for the deep model and ``0.01 * randn(out, in)`` for the
+two-layer model, biases zero); ``init="he"`` uses He normal from ``default_rng(seed)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+import tinygrad_np as tnp
+
+DEEP_DIMS = (12288, 20, 7, 5, 1)
+TWO_LAYER_DIMS = (12288, 7, 1)
+INITS = ("course", "he")
+
+
+def mlp(
+    dims: Sequence[int],
+    *,
+    init: str = "course",
+    seed: int = 1,
+    course_scale: str | float = "sqrt_fan_in",
+    dtype: Any = np.float64,
+    dropout: float = 0.0,
+) -> tnp.Sequential:
+    """Linear → ReLU → … → Linear → Sigmoid with layer sizes ``dims``; input (m, dims[0]).
+
+    ``dropout > 0`` puts a Dropout after every hidden ReLU (its masks drawn from ``default_rng(seed)``).
+    """
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}: expected one of {INITS}")
+    rng = np.random.default_rng(seed)
+    layers: list[tnp.Layer] = []
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(dims)):
+        layers.append(tnp.Linear(n_in, n_out, init="he", rng=rng, dtype=dtype))
+        layers.append(tnp.ReLU() if i < len(dims) - 2 else tnp.Sigmoid())
+        if dropout and i < len(dims) - 2:
+            layers.append(tnp.Dropout(dropout, rng=rng))
+    model = tnp.Sequential(*layers)
+    if init == "course":
+        tnp.init.course_init(model, seed=seed, scale=course_scale)
+    return model
+
+
+def deep_model(
+    init: str = "course", seed: int = 1, dtype: Any = np.float64, dropout: float = 0.0
+) -> tnp.Sequential:
+    """The course's L-layer model [12288 → 20 → 7 → 5 → 1]; course init is randn / sqrt(fan_in)."""
+    return mlp(DEEP_DIMS, init=init, seed=seed, course_scale="sqrt_fan_in", dtype=dtype, dropout=dropout)
+
+
+def two_layer_model(
+    init: str = "course", seed: int = 1, dtype: Any = np.float64, dropout: float = 0.0
+) -> tnp.Sequential:
+    """The course's two-layer model [12288 → 7 → 1]; course init is 0.01 * randn."""
+    return mlp(TWO_LAYER_DIMS, init=init, seed=seed, course_scale=0.01, dtype=dtype, dropout=dropout)
+
+
+def without_dropout(model: tnp.Sequential) -> tnp.Sequential:
+    """The same layers minus any Dropout (the identity at inference): the model to save and predict
+    with, so that weights.npz always has the plain keys 0.weight, 2.weight, ..."""
+    return tnp.Sequential(*(layer for layer in model if not isinstance(layer, tnp.Dropout)))
+
+
+def layer_sizes(model: tnp.Sequential) -> list[int]:
+    """[in_features, out_features of each Linear], e.g. [12288, 20, 7, 5, 1]."""
+    linears = [layer for layer in model if isinstance(layer, tnp.Linear)]
+    return [linears[0].in_features] + [layer.out_features for layer in linears]
+
+
+MODELS = {"deep": deep_model, "two-layer": two_layer_model}
+
+
+def model_from_state(state: dict[str, np.ndarray], source: str = "weights") -> tnp.Sequential:
+    """Rebuild the Linear/ReLU/…/Sigmoid model whose weights are ``state`` and load them."""
+    n = len(state) // 2
+    keys = [f"{2 * i}.{p}" for i in range(n) for p in ("weight", "bias")]
+    if n == 0 or sorted(keys) != sorted(state):
+        raise ValueError(
+            f"{source}: expected the keys of a Linear/ReLU/.../Sigmoid model "
+            f"(0.weight, 0.bias, 2.weight, ...), got {sorted(state)}"
+        )
+    weights = [state[f"{2 * i}.weight"] for i in range(n)]
+    if any(w.ndim != 2 for w in weights):
+        raise ValueError(f"{source}: weights must be 2-d, got shapes {[w.shape for w in weights]}")
+    dims = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+    if dims[-1] != 1:
+        raise ValueError(f"{source}: the last layer must have 1 output, got {dims[-1]}")
+    model = mlp(dims, init="he", seed=0, dtype=weights[0].dtype)
+    try:
+        model.load_state_dict(state)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{source}: {exc}") from None
+    return model
+
+
+def load_model(path: str) -> tnp.Sequential:
+    """Load a model saved by ``python -m models.cat train`` (``weights.npz``)."""
+    return model_from_state(tnp.load(path), source=str(path))
+
+
+def predict_proba(model: tnp.Sequential, x: np.ndarray) -> np.ndarray:
+    """P(cat) for x (m, 12288) -> (m, 1), in eval mode."""
+    model.eval()
+    return model(np.asarray(x, dtype=model.dtype))
+
+
+if __name__ == "__main__":
+    from models.cat_cli import main
+
+    sys.exit(main())

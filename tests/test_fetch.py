@@ -1,0 +1,192 @@
+"""The download path, against a local HTTP server on 127.0.0.1 (no outside network needed)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pooch", reason="pooch missing: pip install -e '.[cat]'")
+
+from tinygrad_np.datasets import (
+    CATVNONCAT_FILES,
+    DownloadError,
+    fetch,
+    find_data_dir,
+    load_dataset,
+)
+from tinygrad_np.datasets.fetch import RemoteFile
+
+REAL = Path(os.environ.get("TINYGRAD_NP_DATA", "/nonexistent"))
+needs_real_data = pytest.mark.skipif(
+    not all((REAL / name).is_file() for name in CATVNONCAT_FILES),
+    reason="real cat data absent: set TINYGRAD_NP_DATA to a folder with the two .h5 files",
+)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Path], str]]:
+    """serve(folder) -> base URL of an HTTP server on 127.0.0.1 (ephemeral port) for it."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def remote(data: bytes) -> RemoteFile:
+    return RemoteFile(len(data), hashlib.sha256(data).hexdigest())
+
+
+@pytest.fixture
+def synthetic(tmp_path: Path) -> tuple[Path, dict[str, RemoteFile]]:
+    """A served folder with two small files and their pinned size / sha256."""
+    served = tmp_path / "served"
+    served.mkdir()
+    files = {}
+    for name, data in [("a.bin", b"alpha" * 1000), ("b.bin", b"beta" * 300)]:
+        (served / name).write_bytes(data)
+        files[name] = remote(data)
+    return served, files
+
+
+def test_download_verified_files(serve, synthetic, tmp_path: Path) -> None:
+    served, files = synthetic
+    cache = tmp_path / "cache"
+    assert fetch(files, cache, base_urls=[serve(served)]) == cache
+    assert sorted(p.name for p in cache.iterdir()) == ["a.bin", "b.bin"]  # no staging left
+    assert (cache / "a.bin").read_bytes() == (served / "a.bin").read_bytes()
+    # Already cached and verified: no network needed.
+    assert fetch(files, cache, base_urls=[closed_port_url()]) == cache
+
+
+@pytest.mark.parametrize("damage", ["same size, wrong bytes", "truncated"])
+def test_corrupted_download_leaves_nothing(serve, synthetic, tmp_path: Path, damage) -> None:
+    served, files = synthetic
+    data = (served / "b.bin").read_bytes()
+    bad = b"X" + data[1:] if damage == "same size, wrong bytes" else data[:-10]
+    (served / "b.bin").write_bytes(bad)
+    cache = tmp_path / "cache"
+    with pytest.raises(DownloadError) as info:
+        fetch(files, cache, base_urls=[serve(served)])
+    message = str(info.value)
+    assert "b.bin" in message and "checksum check failed" in message
+    assert ("size mismatch" in message) == (damage == "truncated")
+    assert "Nothing was saved" in message
+    assert not cache.exists()  # a.bin downloaded fine but is not kept either: all or nothing
+
+
+def test_existing_cache_kept_on_failure(synthetic, tmp_path: Path) -> None:
+    _, files = synthetic
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "unrelated.txt").write_text("keep me")
+    with pytest.raises(DownloadError, match="network error"):
+        fetch(files, cache, base_urls=[closed_port_url()])
+    assert [p.name for p in cache.iterdir()] == ["unrelated.txt"]
+
+
+def test_missing_remote_file_404(serve, synthetic, tmp_path: Path) -> None:
+    served, files = synthetic
+    (served / "a.bin").unlink()
+    with pytest.raises(DownloadError, match=r"a\.bin.*404"):
+        fetch(files, tmp_path / "cache", base_urls=[serve(served)])
+    assert not (tmp_path / "cache").exists()
+
+
+def test_falls_back_to_second_mirror(serve, synthetic, tmp_path: Path) -> None:
+    served, files = synthetic
+    fetch(files, tmp_path / "cache", base_urls=[closed_port_url(), serve(served) + "/"])
+    assert (tmp_path / "cache" / "b.bin").stat().st_size == files["b.bin"].size
+
+
+def test_corrupted_cache_file_is_replaced(serve, synthetic, tmp_path: Path) -> None:
+    served, files = synthetic
+    cache = tmp_path / "cache"
+    fetch(files, cache, base_urls=[serve(served)])
+    (cache / "a.bin").write_bytes(b"tampered")
+    fetch(files, cache, base_urls=[serve(served)])
+    assert (cache / "a.bin").read_bytes() == (served / "a.bin").read_bytes()
+
+
+def test_no_download_allowed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TINYGRAD_NP_DATA", raising=False)
+    with pytest.raises(FileNotFoundError, match="TINYGRAD_NP_DATA"):
+        find_data_dir(download=False, cache_dir=tmp_path / "empty")
+
+
+def test_explicit_folder_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TINYGRAD_NP_DATA", str(tmp_path / "env"))
+    assert find_data_dir(tmp_path / "explicit") == tmp_path / "explicit"
+    assert find_data_dir() == tmp_path / "env"
+
+
+# --- the pinned cat files, served from copies of the real data ----------------------------------
+
+
+@pytest.fixture
+def no_env_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No TINYGRAD_NP_DATA; the cache is an empty folder under tmp_path. Returns the cache."""
+    monkeypatch.delenv("TINYGRAD_NP_DATA", raising=False)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TINYGRAD_NP_CACHE", str(cache))
+    return cache
+
+
+@needs_real_data
+def test_pinned_download_then_load(serve, tmp_path: Path, no_env_data: Path, monkeypatch) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    for name in CATVNONCAT_FILES:
+        shutil.copyfile(REAL / name, served / name)
+    monkeypatch.setenv("TINYGRAD_NP_DATA_URL", serve(served))
+    d = load_dataset()
+    assert d.source == str(no_env_data)
+    assert d.x_train.shape == (209, 12288) and d.y_test.sum() == 33
+    assert sorted(p.name for p in no_env_data.iterdir()) == sorted(CATVNONCAT_FILES)
+    # Second time: found in the cache, the server is not asked.
+    monkeypatch.setenv("TINYGRAD_NP_DATA_URL", closed_port_url())
+    assert load_dataset().source == str(no_env_data)
+
+
+@needs_real_data
+def test_pinned_download_corrupted_copy(serve, tmp_path: Path, no_env_data: Path, monkeypatch):
+    served = tmp_path / "served"
+    served.mkdir()
+    for name in CATVNONCAT_FILES:
+        shutil.copyfile(REAL / name, served / name)
+    data = bytearray((served / "test_catvnoncat.h5").read_bytes())
+    data[5000] ^= 0xFF  # one flipped byte: same size, wrong sha256
+    (served / "test_catvnoncat.h5").write_bytes(bytes(data))
+    monkeypatch.setenv("TINYGRAD_NP_DATA_URL", serve(served))
+    with pytest.raises(DownloadError, match=r"test_catvnoncat\.h5.*checksum check failed"):
+        load_dataset()
+    assert not no_env_data.exists()

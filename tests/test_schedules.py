@@ -1,0 +1,106 @@
+import math
+
+import numpy as np
+import pytest
+
+from tinygrad_np.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    MultiStepLR,
+    StepLR,
+)
+
+
+class _Opt:
+    """Any object with a mutable .lr can be scheduled."""
+
+    def __init__(self, lr: float) -> None:
+        self.lr = lr
+
+
+def _run(sched, opt, n):
+    """lr used in each of n epochs, stepping at the end of each, as fit() does."""
+    seen = []
+    for _ in range(n):
+        seen.append(opt.lr)
+        sched.step()
+    return seen
+
+
+def test_step_decay_by_hand():
+    opt = _Opt(0.1)
+    lrs = _run(StepLR(opt, step_size=3, gamma=0.5), opt, 8)
+    assert lrs == pytest.approx([0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025])
+
+
+def test_multistep_and_exponential():
+    opt = _Opt(1.0)
+    assert _run(MultiStepLR(opt, [4, 2], gamma=0.1), opt, 5) == pytest.approx([1, 1, 0.1, 0.1, 0.01])
+    opt = _Opt(2.0)
+    assert _run(ExponentialLR(opt, 0.5), opt, 4) == pytest.approx([2, 1, 0.5, 0.25])
+
+
+def test_cosine_by_hand():
+    opt = _Opt(1.0)
+    lrs = _run(CosineAnnealingLR(opt, T_max=4, eta_min=0.2), opt, 7)
+    expected = [0.2 + 0.8 * (1 + math.cos(math.pi * t / 4)) / 2 for t in range(5)] + [0.2, 0.2]
+    assert lrs == pytest.approx(expected)
+    assert lrs[2] == pytest.approx(0.6)  # halfway: midpoint of 1.0 and 0.2
+    assert np.all(np.diff(lrs) <= 1e-15)  # never rises again after T_max
+
+
+def test_lambda_warmup():
+    opt = _Opt(0.3)
+    lrs = _run(LambdaLR(opt, lambda e: min(1.0, (e + 1) / 3)), opt, 5)
+    assert lrs == pytest.approx([0.1, 0.2, 0.3, 0.3, 0.3])
+
+
+def test_state_dict_resumes_the_same_sequence():
+    opt = _Opt(0.1)
+    sched = CosineAnnealingLR(opt, T_max=10)
+    full = _run(sched, opt, 10)
+
+    opt1 = _Opt(0.1)
+    s1 = CosineAnnealingLR(opt1, T_max=10)
+    first = _run(s1, opt1, 4)
+    state = s1.state_dict()
+    assert all(isinstance(v, np.ndarray) for v in state.values())
+
+    opt2 = _Opt(123.0)  # a fresh optimiser with another lr: the state restores base_lr too
+    s2 = CosineAnnealingLR(opt2, T_max=10)
+    s2.load_state_dict(state)
+    assert opt2.lr == pytest.approx(full[4])
+    assert first + _run(s2, opt2, 6) == pytest.approx(full)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="step_size"):
+        StepLR(_Opt(0.1), step_size=0)
+    with pytest.raises(ValueError, match="T_max"):
+        CosineAnnealingLR(_Opt(0.1), T_max=0)
+    with pytest.raises(TypeError, match="lr"):
+        StepLR(object(), step_size=1)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, kwargs",
+    [
+        (StepLR, "StepLR", {"step_size": 3, "gamma": 0.5}),
+        (MultiStepLR, "MultiStepLR", {"milestones": [2, 5], "gamma": 0.3}),
+        (ExponentialLR, "ExponentialLR", {"gamma": 0.9}),
+        (CosineAnnealingLR, "CosineAnnealingLR", {"T_max": 9, "eta_min": 0.01}),
+    ],
+)
+def test_matches_torch_lr_scheduler(ours, theirs, kwargs):
+    torch = pytest.importorskip("torch", reason="PyTorch is optional")
+    opt = _Opt(0.2)
+    lrs = _run(ours(opt, **kwargs), opt, 10)
+    topt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.2)
+    sched = getattr(torch.optim.lr_scheduler, theirs)(topt, **kwargs)
+    expected = []
+    for _ in range(10):
+        expected.append(topt.param_groups[0]["lr"])
+        topt.step()
+        sched.step()
+    assert lrs == pytest.approx(expected, rel=1e-12)

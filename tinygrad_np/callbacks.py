@@ -1,0 +1,197 @@
+"""Callbacks for fit(): checkpoints of the best or last model, early stopping.
+
+A callback gets the running :class:`~tinygrad_np.training.TrainState` at each hook. Callbacks run
+in list order, except that those with a higher ``order`` run later: ModelCheckpoint has order 100,
+so it saves after EarlyStopping has updated its counters, and a resumed run continues exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .checkpoint import save_checkpoint
+
+if TYPE_CHECKING:
+    from .training import TrainState
+
+__all__ = ["Callback", "EarlyStopping", "ModelCheckpoint"]
+
+
+class Callback:
+    """Base class: override any hook. ``state_dict``/``load_state_dict`` (flat arrays) let a
+    checkpoint carry the callback's own state, so resuming continues its counters."""
+
+    order: int = 0
+
+    def on_train_begin(self, state: TrainState) -> None: ...
+    def on_batch_end(self, state: TrainState, loss: float) -> None: ...
+    def on_epoch_end(self, state: TrainState) -> None: ...
+    def on_interrupt(self, state: TrainState) -> None: ...
+    def on_train_end(self, state: TrainState) -> None: ...
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        pass
+
+
+def _resolve_mode(monitor: str, mode: str) -> str:
+    if mode == "auto":
+        return "max" if ("acc" in monitor or "f1" in monitor) else "min"
+    if mode not in ("min", "max"):
+        raise ValueError(f"mode must be 'min', 'max' or 'auto', got {mode!r}")
+    return mode
+
+
+class _Monitor:
+    """Tracks the best value of one history key."""
+
+    def __init__(self, monitor: str, mode: str, min_delta: float = 0.0) -> None:
+        self.monitor = monitor
+        self.mode = _resolve_mode(monitor, mode)
+        self.min_delta = abs(float(min_delta))
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch = 0
+
+    def current(self, state: TrainState) -> float:
+        values = state.history.history.get(self.monitor)
+        if not values:
+            raise ValueError(
+                f"{type(self).__name__}: monitor {self.monitor!r} is not in the history; "
+                f"available: {sorted(state.history.history)} (val_* needs validation_data)"
+            )
+        return values[-1]
+
+    def improved(self, value: float) -> bool:
+        if math.isnan(value):
+            return False
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def _state(self) -> dict[str, np.ndarray]:
+        return {"best": np.array(self.best), "best_epoch": np.array(self.best_epoch)}
+
+    def _load(self, state: dict[str, np.ndarray]) -> None:
+        self.best = float(state["best"])
+        self.best_epoch = int(state["best_epoch"])
+
+
+class ModelCheckpoint(Callback, _Monitor):
+    """Write a full training checkpoint (weights, optimiser, schedule, epoch, rng states, history,
+    callback state) to ``path`` atomically at the end of every epoch, or with
+    ``save_best_only=True`` only when ``monitor`` improves.
+
+    ``save_best_only=False`` (the "last" checkpoint) also saves when training is interrupted with
+    Ctrl-C, mid-epoch, so ``fit(..., resume_from=path)`` continues exactly where it stopped.
+    Resume from the "last" checkpoint; the "best" one holds the weights to keep.
+    """
+
+    order = 100
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        monitor: str = "val_loss",
+        mode: str = "auto",
+        save_best_only: bool = False,
+    ) -> None:
+        _Monitor.__init__(self, monitor, mode)
+        self.path = os.fspath(path)
+        self.save_best_only = bool(save_best_only)
+        self.saved_epoch: int | None = None  # epoch count of the last write in this process
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        if self.save_best_only:
+            value = self.current(state)
+            if not self.improved(value):
+                return
+            self.best, self.best_epoch = value, state.epoch
+        self._save(state)
+
+    def on_interrupt(self, state: TrainState) -> None:
+        if not self.save_best_only:
+            self._save(state)
+
+    def _save(self, state: TrainState) -> None:
+        save_checkpoint(self.path, state.checkpoint_arrays())
+        self.saved_epoch = state.epoch
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        return self._state() if self.save_best_only else {}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        if self.save_best_only and state:
+            self._load(state)
+
+    def __repr__(self) -> str:
+        what = f"best {self.monitor} ({self.mode})" if self.save_best_only else "last"
+        return f"ModelCheckpoint({self.path!r}, {what})"
+
+
+class EarlyStopping(Callback, _Monitor):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    ``mode="auto"`` maximises keys containing "acc" or "f1" and minimises the others (losses).
+    With ``restore_best_weights=True`` the model gets the weights of its best epoch back when
+    training ends (however it ends, Ctrl-C included).
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        *,
+        patience: int = 10,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best_weights: bool = False,
+    ) -> None:
+        _Monitor.__init__(self, monitor, mode, min_delta)
+        if patience < 1:
+            raise ValueError(f"patience must be >= 1, got {patience}")
+        self.patience = int(patience)
+        self.restore_best_weights = bool(restore_best_weights)
+        self.wait = 0
+        self.best_weights: dict[str, np.ndarray] | None = None
+        self.stopped_epoch: int | None = None
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        value = self.current(state)
+        if self.improved(value):
+            self.best, self.best_epoch, self.wait = value, state.epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = state.model.state_dict()
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = state.epoch
+            state.stop("early_stopping")
+
+    def on_train_end(self, state: TrainState) -> None:
+        if self.restore_best_weights and self.best_weights is not None:
+            state.model.load_state_dict(self.best_weights)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        out = {**self._state(), "wait": np.array(self.wait)}
+        for k, v in (self.best_weights or {}).items():
+            out[f"best_weights/{k}"] = v
+        return out
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        self._load(state)
+        self.wait = int(state["wait"])
+        n = len("best_weights/")
+        best = {k[n:]: v for k, v in state.items() if k.startswith("best_weights/")}
+        self.best_weights = best or None
+
+    def __repr__(self) -> str:
+        return (
+            f"EarlyStopping({self.monitor!r}, mode={self.mode!r}, patience={self.patience}, "
+            f"min_delta={self.min_delta})"
+        )

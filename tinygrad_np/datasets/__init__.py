@@ -1,0 +1,66 @@
+"""Datasets for the examples: the course's cat / non-cat files and folders of photos.
+
+Only numpy is imported here; h5py, Pillow and pooch (the ``cat`` extra) are imported when used.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .catvnoncat import FILES, CatData, load_catvnoncat, make_split, read_h5, to_features
+from .fetch import (
+    CATVNONCAT_FILES,
+    CATVNONCAT_URLS,
+    DownloadError,
+    default_cache_dir,
+    fetch,
+    find_data_dir,
+)
+from .imagefolder import ImageLoadError, is_image_folder, load_image, load_image_folder
+
+__all__ = [
+    "CATVNONCAT_FILES",
+    "CATVNONCAT_URLS",
+    "FILES",
+    "CatData",
+    "DownloadError",
+    "ImageLoadError",
+    "default_cache_dir",
+    "fetch",
+    "find_data_dir",
+    "is_image_folder",
+    "load_catvnoncat",
+    "load_dataset",
+    "load_image",
+    "load_image_folder",
+    "make_split",
+    "read_h5",
+    "to_features",
+]
+
+
+def load_dataset(
+    data: str | os.PathLike[str] | None = None,
+    *,
+    dtype: np.dtype | type = np.float64,
+    download: bool = True,
+) -> CatData:
+    """Load cat / non-cat data from a folder of the course's HDF5 files or of images.
+
+    ``data`` None: ``$TINYGRAD_NP_DATA``, else the user cache, else a verified download.
+    A folder with ``train_catvnoncat.h5`` and ``test_catvnoncat.h5`` is read as HDF5; one with
+    ``train/`` and ``test/`` sub-folders as images (see :func:`load_image_folder`).
+    """
+    root = find_data_dir(data, download=download)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: data folder not found")
+    if any((root / name).exists() for name in FILES.values()):
+        return load_catvnoncat(root, dtype=dtype)
+    if is_image_folder(root):
+        return load_image_folder(root, dtype=dtype)
+    raise FileNotFoundError(
+        f"{root}: no cat data found; expected {FILES['train']} and {FILES['test']}, "
+        "or train/ and test/ folders of images"
+    )
