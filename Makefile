@@ -23,7 +23,9 @@ test: venv lint
 cat: venv
 	$(PY) -m models.cat train
 
-bench: venv
+bench:
+	$(MAKE) venv EXTRAS=test,cat,bench
+	$(PY) -m pip install --quiet "torch==2.13.0" || echo "PyTorch 2.13.0 not installable: its rows are skipped"
 	$(PY) -m benchmarks.run
 
 clean:

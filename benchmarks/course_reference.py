@@ -133,8 +133,8 @@ def L_model_backward(AL: np.ndarray, Y: np.ndarray, caches: list[Cache]) -> dict
     Y = Y.reshape(AL.shape)
     dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
     current_cache = caches[L - 1]
-    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = (
-        linear_activation_backward(dAL, current_cache, activation="sigmoid")
+    grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = linear_activation_backward(
+        dAL, current_cache, activation="sigmoid"
     )
     for l in reversed(range(L - 1)):  # noqa: E741
         current_cache = caches[l]
@@ -147,9 +147,7 @@ def L_model_backward(AL: np.ndarray, Y: np.ndarray, caches: list[Cache]) -> dict
     return grads
 
 
-def update_parameters(
-    parameters: Params, grads: dict[str, np.ndarray], learning_rate: float
-) -> Params:
+def update_parameters(parameters: Params, grads: dict[str, np.ndarray], learning_rate: float) -> Params:
     L = len(parameters) // 2
     for l in range(L):  # noqa: E741
         parameters["W" + str(l + 1)] = parameters["W" + str(l + 1)] - learning_rate * grads["dW" + str(l + 1)]

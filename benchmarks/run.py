@@ -203,9 +203,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             print(markdown_table(["implementation", "peak RSS", "loop alloc peak"], rows) + "\n")
     if "minibatch" in args.only:
         dtype = np.dtype(np.float32) if np.dtype(np.float32) in args.dtype else args.dtype[0]
-        text, t = run_workload(
-            minibatch_workload(dtype, args.samples), dtype, args.repeats, None, args.pause
-        )
+        text, t = run_workload(minibatch_workload(dtype, args.samples), dtype, args.repeats, None, args.pause)
         medians[("minibatch", str(dtype))] = {k: v.median for k, v in t.items()}
         print(text + "\n", flush=True)
     if "overhead" in args.only:

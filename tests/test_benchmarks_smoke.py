@@ -6,12 +6,9 @@ Nothing here is about speed: timings on a shared machine prove nothing, so none 
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # benchmarks/ is not installed: it is run from the repository root
-    sys.path.insert(0, str(ROOT))
 
 from benchmarks import run  # noqa: E402
 
@@ -21,7 +18,8 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 def test_every_benchmark_runs_tiny(capsys, tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("TINYGRAD_NP_DATA", raising=False)  # random data of the cat data's shape
     argv = ["--iterations", "2", "--samples", "128", "--overhead-steps", "3", "--startup-runs", "1"]
-    argv += ["--dtype", "float64", "--pause", "0"]  # float32 runs the same code; one dtype keeps the test short
+    # float32 runs the same code; one dtype keeps the test short
+    argv += ["--dtype", "float64", "--pause", "0"]
     results = run.main([*argv, "--json", str(tmp_path / "results.json")])
     out = capsys.readouterr().out
 

@@ -257,3 +257,23 @@ def test_matches_torch_optim(ours, theirs, kwargs):
         t.grad = torch.from_numpy(g.copy())
         opt.step()
     np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sgd_blocked_update_equals_the_definition_on_large_parameters(dtype) -> None:
+    # Parameters larger than one block (65536 elements) are updated block by block through a scratch
+    # buffer: the result must be exactly p - lr * g, including a last partial block.
+    from tinygrad_np.optim.optimizer import _BLOCK, sub_scaled_
+
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(3, _BLOCK // 2 + 7)).astype(dtype)
+    grad = rng.normal(size=data.shape).astype(dtype)
+    p = Parameter(data.copy())
+    p.grad = grad.copy()
+    SGD([p], lr=0.37).step()
+    np.testing.assert_array_equal(p.data, data - 0.37 * grad)
+    np.testing.assert_array_equal(p.grad, grad)  # the gradient is left alone
+    assert p.data.dtype == dtype
+    q = data.copy().T  # not contiguous: the plain expression
+    sub_scaled_(q, grad.T, 0.37)
+    np.testing.assert_array_equal(q, data.T - 0.37 * grad.T)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..parameter import Parameter
-from .optimizer import Optimizer
+from .optimizer import Optimizer, sub_scaled_
 
 
 class SGD(Optimizer):
@@ -49,8 +49,7 @@ class SGD(Optimizer):
                     buf *= self.momentum
                     buf += (1 - self.dampening) * g
                 g = g + self.momentum * buf if self.nesterov else buf
-            # In place, so references to p.data (e.g. a layer's) stay valid.
-            p.data -= self.lr * g
+            sub_scaled_(p.data, g, self.lr)  # in place, so references to p.data stay valid
 
     def __repr__(self) -> str:
         return (
