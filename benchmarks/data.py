@@ -14,9 +14,9 @@ CAT_SHAPE = (209, 64, 64, 3)  # train_set_x of train_catvnoncat.h5, uint8
 def load_cat(dtype: Any = np.float64, seed: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
     """``(x, y, source)``: x is (209, 12288) in [0, 1] (one sample per row, C-contiguous), y is (209,).
 
-    Reads ``$TINYGRAD_NP_DATA/train_catvnoncat.h5`` with h5py when both are there (a tiny reader on
-    purpose: the benchmarks do not depend on the project's dataset code); otherwise random uint8
-    pixels of the same shape, scaled the same way, with random 0/1 labels. ``source`` says which.
+    Reads ``$TINYGRAD_NP_DATA/train_catvnoncat.h5`` with the project's checked reader (the training file
+    only, as the course's training loop uses); otherwise random uint8 pixels of the same shape, scaled
+    the same way, with random 0/1 labels. ``source`` says which.
     """
     dtype = np.dtype(dtype)
     pixels, labels, source = None, None, ""
@@ -24,12 +24,11 @@ def load_cat(dtype: Any = np.float64, seed: int = 0) -> tuple[np.ndarray, np.nda
     path = Path(root) / "train_catvnoncat.h5" if root else None
     if path is not None and path.is_file():
         try:
-            import h5py
+            from tinygrad_np.datasets.catvnoncat import read_h5
 
-            with h5py.File(path, "r") as f:
-                pixels, labels = f["train_set_x"][()], f["train_set_y"][()]
+            pixels, labels, _ = read_h5(path, "train")
             source = f"cat data ({path})"
-        except (ImportError, OSError, KeyError) as e:
+        except (ImportError, ValueError) as e:
             source = f"random data (could not read {path}: {e})"
     if pixels is None:
         rng = np.random.default_rng(seed)

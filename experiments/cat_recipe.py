@@ -89,13 +89,10 @@ def data_dir() -> Path:
 
 def load_split(name: str) -> tuple[np.ndarray, np.ndarray]:
     """Images as (m, 64, 64, 3) floats in [0, 1] and labels as (m, 1) floats (DTYPE)."""
-    import h5py
+    from tinygrad_np.datasets.catvnoncat import read_h5
 
-    path = data_dir() / f"{name}_catvnoncat.h5"
-    with h5py.File(path, "r") as f:
-        x = np.asarray(f[f"{name}_set_x"]).astype(DTYPE) / DTYPE(255)
-        y = np.asarray(f[f"{name}_set_y"]).astype(DTYPE).reshape(-1, 1)
-    return x, y
+    images, labels, _ = read_h5(data_dir() / f"{name}_catvnoncat.h5", name)
+    return images.astype(DTYPE) / DTYPE(255), labels.astype(DTYPE).reshape(-1, 1)
 
 
 def prepare(
