@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .checkpoint import save_checkpoint
+from .serialization import split
 
 if TYPE_CHECKING:
     from .training import TrainState
@@ -186,9 +187,7 @@ class EarlyStopping(Callback, _Monitor):
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         self._load(state)
         self.wait = int(state["wait"])
-        n = len("best_weights/")
-        best = {k[n:]: v for k, v in state.items() if k.startswith("best_weights/")}
-        self.best_weights = best or None
+        self.best_weights = split(state, "best_weights") or None
 
     def __repr__(self) -> str:
         return (

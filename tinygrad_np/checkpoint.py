@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .serialization import load, save
+from .serialization import load, save, split
 
 __all__ = [
     "FORMAT",
@@ -94,12 +94,6 @@ def named_generators(model: Any, prefix: str = "") -> Iterator[tuple[str, np.ran
 
 
 # -- saving and loading ---------------------------------------------------------------------------
-
-
-def split(arrays: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
-    """The entries under ``prefix/``, with the prefix removed."""
-    n = len(prefix) + 1
-    return {k[n:]: v for k, v in arrays.items() if k.startswith(prefix + "/")}
 
 
 def save_checkpoint(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:

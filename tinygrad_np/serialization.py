@@ -37,6 +37,12 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
         raise
 
 
+def split(arrays: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """The entries of a flat ``{"a/b": array}`` dict that lie under ``prefix/``, with the prefix removed."""
+    n = len(prefix) + 1
+    return {k[n:]: v for k, v in arrays.items() if k.startswith(prefix + "/")}
+
+
 def save(obj: Any, path: str | os.PathLike[str]) -> None:
     """Save a model's weights (anything with ``state_dict()``) or a ``{name: array}`` dict to ``path``
     as an uncompressed ``.npz``, atomically. The file is written exactly at ``path``."""

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..parameter import Parameter
+from ..serialization import split
 
 # NumPy has no fused "p -= a * g" (BLAS axpy): written as one expression it makes a weight-sized
 # temporary, then reads it back. Going through the weights in blocks keeps that temporary in cache.
@@ -85,22 +86,21 @@ class Optimizer:
                 f"parameters, this optimiser has {len(self.params)}"
             )
         hparams = self._hparams()
-        saved_h = {k[len("hparams/") :]: v for k, v in state.items() if k.startswith("hparams/")}
+        saved_h = split(state, "hparams")
         if set(saved_h) != set(hparams):
             raise KeyError(
                 f"{name}.load_state_dict: hyper-parameters {sorted(saved_h)} in the state, "
                 f"{sorted(hparams)} expected"
             )
         new_state: dict[Parameter, dict[str, Any]] = {}
-        for key, value in state.items():
-            if not key.startswith("state/"):
-                continue
-            _, index, item = key.split("/", 2)
+        for key, value in split(state, "state").items():
+            index, item = key.split("/", 1)
             p = self.params[int(index)]
             value = np.array(value, copy=True)
             if value.ndim and value.shape != p.shape:
                 raise ValueError(
-                    f"{name}.load_state_dict: {key} has shape {value.shape}, parameter {index} has {p.shape}"
+                    f"{name}.load_state_dict: state/{key} has shape {value.shape}, "
+                    f"parameter {index} has {p.shape}"
                 )
             new_state.setdefault(p, {})[item] = value
         for k, current in hparams.items():
