@@ -16,6 +16,7 @@ default). ``drop_last=True`` drops it, so every batch has exactly ``batch_size``
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,10 @@ def num_batches(m: int, batch_size: int, drop_last: bool = False) -> int:
     return m // batch_size if drop_last else -(-m // batch_size)
 
 
-def _check(x: np.ndarray, y: np.ndarray, batch_size: int) -> int:
+def _check(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, rng: Any) -> int:
+    """The number of samples, after checking the arguments shared by minibatches and BatchIterator."""
+    if shuffle and not isinstance(rng, np.random.Generator):
+        raise ValueError("shuffle=True needs an explicit rng, e.g. rng=np.random.default_rng(0)")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
         raise TypeError(f"batch_size must be an int, got {type(batch_size).__name__}")
     if batch_size < 1:
@@ -53,12 +57,8 @@ def minibatches(
     x: (m, ...), y: (m,) or (m, 1); batches are (b, ...) and (b,) or (b, 1) with b <= batch_size.
     ``shuffle=True`` needs an explicit ``rng`` (np.random.Generator): one permutation per call.
     """
-    m = _check(x, y, batch_size)
-    order = None
-    if shuffle:
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError("shuffle=True needs an explicit rng, e.g. rng=np.random.default_rng(0)")
-        order = rng.permutation(m)  # drawn now, not at the first next()
+    m = _check(x, y, batch_size, shuffle, rng)
+    order = rng.permutation(m) if shuffle else None  # drawn now, not at the first next()
     return _batches(x, y, batch_size, order, drop_last)
 
 
@@ -100,9 +100,7 @@ class BatchIterator:
         rng: np.random.Generator | None = None,
         drop_last: bool = False,
     ) -> None:
-        self.m = _check(x, y, batch_size)
-        if shuffle and not isinstance(rng, np.random.Generator):
-            raise ValueError("shuffle=True needs an explicit rng, e.g. rng=np.random.default_rng(0)")
+        self.m = _check(x, y, batch_size, shuffle, rng)
         self.x, self.y = x, y
         self.batch_size = batch_size
         self.shuffle = shuffle
