@@ -119,10 +119,7 @@ def gradcheck(
 
     value = objective()
     grad_out = loss_fn.backward() if loss_fn is not None else r
-    if hasattr(module, "layers"):  # Sequential: ask for dloss/dx explicitly
-        analytic_x = module.backward(grad_out, input_grad=True)
-    else:
-        analytic_x = module.backward(grad_out)
+    analytic_x = module.backward(grad_out, input_grad=True)  # Sequential returns dloss/dx only if asked
     named = module.named_parameters()
     analytic = {name: np.array(p.grad, dtype=np.float64) for name, p in named}
     report = GradcheckReport(value=value)
