@@ -24,7 +24,7 @@ def load_cat(dtype: Any = np.float64, seed: int = 0) -> tuple[np.ndarray, np.nda
     path = Path(root) / "train_catvnoncat.h5" if root else None
     if path is not None and path.is_file():
         try:
-            from tinygrad_np.datasets.catvnoncat import read_h5
+            from tinygrad_np.data.datasets.catvnoncat import read_h5
 
             pixels, labels, _ = read_h5(path, "train")
             source = f"cat data ({path})"

@@ -29,17 +29,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tinygrad_np.activations import ReLU, Sigmoid
-from tinygrad_np.dropout import Dropout
 from tinygrad_np.init import course_init
-from tinygrad_np.linear import Linear
-from tinygrad_np.losses import BCELoss
+
 from tinygrad_np.metrics import accuracy, confusion_matrix, f1_score
+from tinygrad_np.nn.activations import ReLU, Sigmoid
+from tinygrad_np.nn.dropout import Dropout
+from tinygrad_np.nn.linear import Linear
+from tinygrad_np.nn.losses import BCELoss
+from tinygrad_np.nn.sequential import Sequential
 from tinygrad_np.optim.adam import Adam, AdamW
 from tinygrad_np.optim.lr_scheduler import CosineAnnealingLR
 from tinygrad_np.optim.sgd import SGD
-from tinygrad_np.sequential import Sequential
-from tinygrad_np.training import TrainingDivergedError, fit
+from tinygrad_np.train import TrainingDivergedError, fit
 
 # The recipe chosen by `search` on the training images only (the README has the tables):
 # stage1 picked Adam with lr 3e-3 among Adam/SGD x 5 learning rates; stage2 picked L2 weight decay
@@ -89,7 +90,7 @@ def data_dir() -> Path:
 
 def load_split(name: str) -> tuple[np.ndarray, np.ndarray]:
     """Images as (m, 64, 64, 3) floats in [0, 1] and labels as (m, 1) floats (DTYPE)."""
-    from tinygrad_np.datasets.catvnoncat import read_h5
+    from tinygrad_np.data.datasets.catvnoncat import read_h5
 
     images, labels, _ = read_h5(data_dir() / f"{name}_catvnoncat.h5", name)
     return images.astype(DTYPE) / DTYPE(255), labels.astype(DTYPE).reshape(-1, 1)

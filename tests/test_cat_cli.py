@@ -17,7 +17,7 @@ Image = pytest.importorskip("PIL.Image", reason="Pillow missing: pip install -e 
 pytest.importorskip("matplotlib", reason="matplotlib missing: pip install -e '.[cat]'")
 
 import tinygrad_np as tnp  # noqa: E402
-from models.cat_cli import main  # noqa: E402
+from models.cat.cli import main  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

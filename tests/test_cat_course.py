@@ -19,8 +19,8 @@ pytest.importorskip("h5py", reason="h5py missing: pip install -e '.[cat]'")
 pytest.importorskip("matplotlib", reason="matplotlib missing: pip install -e '.[cat]'")
 
 from models.cat import load_model, predict_proba
-from models.cat_cli import main
-from tinygrad_np.datasets import load_catvnoncat
+from models.cat.cli import main
+from tinygrad_np.data.datasets import load_catvnoncat
 
 REAL = Path(os.environ.get("TINYGRAD_NP_DATA", "/nonexistent"))
 pytestmark = pytest.mark.skipif(

@@ -13,7 +13,7 @@ import pytest
 h5py = pytest.importorskip("h5py", reason="h5py missing: pip install -e '.[cat]'")
 Image = pytest.importorskip("PIL.Image", reason="Pillow missing: pip install -e '.[cat]'")
 
-from tinygrad_np.datasets import (  # noqa: E402
+from tinygrad_np.data.datasets import (  # noqa: E402
     ImageLoadError,
     load_catvnoncat,
     load_dataset,
@@ -231,7 +231,7 @@ def test_image_folder_errors(tmp_path: Path) -> None:
 
 def test_import_stays_numpy_only() -> None:
     code = (
-        "import sys, tinygrad_np, tinygrad_np.datasets\n"
+        "import sys, tinygrad_np, tinygrad_np.data.datasets\n"
         "heavy = [m for m in ('h5py', 'PIL', 'pooch', 'requests', 'matplotlib') "
         "if m in sys.modules]\n"
         "assert not heavy, heavy"

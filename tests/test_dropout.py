@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from tinygrad_np.activations import ReLU, Sigmoid
-from tinygrad_np.dropout import Dropout
-from tinygrad_np.linear import Linear
-from tinygrad_np.sequential import Sequential
+from tinygrad_np.nn.activations import ReLU, Sigmoid
+from tinygrad_np.nn.dropout import Dropout
+from tinygrad_np.nn.linear import Linear
+from tinygrad_np.nn.sequential import Sequential
 
 
 def test_expected_value_and_keep_rate():
@@ -86,7 +86,7 @@ def test_edge_probabilities_and_errors():
 
 
 def test_every_layer_has_train_and_eval_returning_itself():
-    from tinygrad_np.activations import LeakyReLU, Tanh
+    from tinygrad_np.nn.activations import LeakyReLU, Tanh
 
     for layer in [Linear(2, 2), ReLU(), LeakyReLU(), Sigmoid(), Tanh(), Dropout(0.5, rng=0)]:
         assert layer.training

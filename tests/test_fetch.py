@@ -16,14 +16,14 @@ import pytest
 
 pytest.importorskip("pooch", reason="pooch missing: pip install -e '.[cat]'")
 
-from tinygrad_np.datasets import (
+from tinygrad_np.data.datasets import (
     CATVNONCAT_FILES,
     DownloadError,
     fetch,
     find_data_dir,
     load_dataset,
 )
-from tinygrad_np.datasets.fetch import RemoteFile
+from tinygrad_np.data.datasets.fetch import RemoteFile
 
 REAL = Path(os.environ.get("TINYGRAD_NP_DATA", "/nonexistent"))
 needs_real_data = pytest.mark.skipif(

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from tinygrad_np.nn.parameter import Parameter
 from tinygrad_np.optim.adam import Adam, AdamW
 from tinygrad_np.optim.sgd import SGD
-from tinygrad_np.parameter import Parameter
 
 
 def _param(values, grad=None):

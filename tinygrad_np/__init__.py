@@ -2,25 +2,47 @@
 
 model = tnp.Sequential(tnp.Linear(12288, 20), tnp.ReLU(), tnp.Linear(20, 1), tnp.Sigmoid())
 loss = loss_fn(model(x), y); model.backward(loss_fn.backward()); opt.step()
+
+Layout: ``nn`` (Parameter, Layer tree, layers, losses, init), ``optim`` (optimisers, schedules),
+``data`` (mini-batches; ``data.datasets`` loads the examples' data), ``train`` (fit, callbacks,
+checkpoints), and the small modules ``serialization``, ``metrics``, ``gradcheck``, ``validation``.
 """
 
-from . import init, metrics
-from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
-from .callbacks import Callback, EarlyStopping, ModelCheckpoint
-from .checkpoint import load_checkpoint, load_weights
-from .data import BatchIterator, minibatches
-from .dropout import Dropout
+from . import metrics, optim
+from .data import BatchIterator, epoch_batches, minibatches
 from .gradcheck import GradcheckReport, gradcheck
-from .layer import Layer
-from .linear import Linear
-from .losses import BCELoss, BCEWithLogitsLoss, Loss, MSELoss
+from .nn import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    Dropout,
+    Layer,
+    LeakyReLU,
+    Linear,
+    Loss,
+    MSELoss,
+    Parameter,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    StateDictKeyError,
+    Tanh,
+    init,
+)
 from .optim import SGD, Adam, AdamW, Optimizer
-from .parameter import Parameter
-from .sequential import Sequential
 from .serialization import load, save
-from .training import History, TrainingDivergedError, fit
+from .train import (
+    Callback,
+    CheckpointError,
+    EarlyStopping,
+    History,
+    ModelCheckpoint,
+    TrainingDivergedError,
+    fit,
+    load_checkpoint,
+    load_weights,
+)
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "SGD",
@@ -30,6 +52,7 @@ __all__ = [
     "BCEWithLogitsLoss",
     "BatchIterator",
     "Callback",
+    "CheckpointError",
     "Dropout",
     "EarlyStopping",
     "GradcheckReport",
@@ -45,9 +68,11 @@ __all__ = [
     "ReLU",
     "Sequential",
     "Sigmoid",
+    "StateDictKeyError",
     "Tanh",
     "TrainingDivergedError",
     "datasets",
+    "epoch_batches",
     "fit",
     "gradcheck",
     "init",
@@ -56,14 +81,16 @@ __all__ = [
     "load_weights",
     "metrics",
     "minibatches",
+    "optim",
     "save",
 ]
 
 
 def __getattr__(name: str) -> object:
-    # tinygrad_np.datasets is imported on first use, so `import tinygrad_np` stays numpy-only and fast.
+    # tnp.datasets is tinygrad_np.data.datasets, imported on first use so that `import tinygrad_np`
+    # stays numpy-only and fast.
     if name == "datasets":
         import importlib
 
-        return importlib.import_module(".datasets", __name__)
+        return importlib.import_module(".data.datasets", __name__)
     raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}")

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .layer import Layer
-from .losses import Loss
+from .nn.layer import Layer
+from .nn.losses import Loss
 
 
 @dataclass

@@ -2,11 +2,13 @@
 
 from . import lr_scheduler
 from .adam import Adam, AdamW
+from .factory import OPTIMIZERS, make_optimizer
 from .lr_scheduler import CosineAnnealingLR, ExponentialLR, LambdaLR, LRScheduler, MultiStepLR, StepLR
 from .optimizer import Optimizer
 from .sgd import SGD
 
 __all__ = [
+    "OPTIMIZERS",
     "SGD",
     "Adam",
     "AdamW",
@@ -18,4 +20,5 @@ __all__ = [
     "Optimizer",
     "StepLR",
     "lr_scheduler",
+    "make_optimizer",
 ]

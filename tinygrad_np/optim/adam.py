@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..parameter import Parameter
+from ..nn.parameter import Parameter
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..parameter import Parameter
+from ..nn.parameter import Parameter
 from ..serialization import split
 
 # NumPy has no fused "p -= a * g" (BLAS axpy): written as one expression it makes a weight-sized

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..validation import check_probability, fail
 from .layer import Layer
 
 __all__ = ["Dropout"]
@@ -21,14 +22,16 @@ class Dropout(Layer):
 
     def __init__(self, p: float = 0.5, *, rng: np.random.Generator | int) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout probability must lie in [0, 1], got {p}")
+        self.p = check_probability("Dropout", "p", p)
         if isinstance(rng, bool) or not isinstance(rng, np.random.Generator | int | np.integer):
-            raise TypeError(
-                "Dropout needs rng=np.random.Generator (or an int seed), "
-                f"got {type(rng).__name__}: e.g. Dropout(0.5, rng=np.random.default_rng(0))"
+            raise fail(
+                "Dropout",
+                "rng",
+                "be an np.random.Generator or an int seed",
+                type(rng).__name__,
+                "e.g. Dropout(0.5, rng=np.random.default_rng(0))",
+                TypeError,
             )
-        self.p = float(p)
         self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
     def forward(self, x: np.ndarray) -> np.ndarray:

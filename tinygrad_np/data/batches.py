@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BatchIterator", "minibatches", "num_batches"]
+from ..validation import check_batch, check_int, fail
+
+__all__ = ["BatchIterator", "epoch_batches", "minibatches", "num_batches"]
 
 
 def num_batches(m: int, batch_size: int, drop_last: bool = False) -> int:
@@ -28,18 +30,19 @@ def num_batches(m: int, batch_size: int, drop_last: bool = False) -> int:
     return m // batch_size if drop_last else -(-m // batch_size)
 
 
-def _check(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, rng: Any) -> int:
-    """The number of samples, after checking the arguments shared by minibatches and BatchIterator."""
+def _check(who: str, x: Any, y: Any, batch_size: Any, shuffle: bool, rng: Any) -> int:
+    """The number of samples, after checking the arguments shared by every batch iterator."""
     if shuffle and not isinstance(rng, np.random.Generator):
-        raise ValueError("shuffle=True needs an explicit rng, e.g. rng=np.random.default_rng(0)")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
-        raise TypeError(f"batch_size must be an int, got {type(batch_size).__name__}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    if np.ndim(x) == 0 or np.ndim(y) == 0:
-        raise ValueError("x and y must be arrays with the samples along axis 0 (batch-first)")
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} samples but y has {len(y)}: samples go on axis 0 (batch-first)")
+        raise fail(
+            who,
+            "rng",
+            "be an explicit np.random.Generator when shuffle=True",
+            type(rng).__name__,
+            "e.g. rng=np.random.default_rng(0)",
+            TypeError if rng is not None else ValueError,
+        )
+    check_int(who, "batch_size", batch_size)
+    x, _ = check_batch(who, x, y)
     return len(x)
 
 
@@ -57,21 +60,37 @@ def minibatches(
     x: (m, ...), y: (m,) or (m, 1); batches are (b, ...) and (b,) or (b, 1) with b <= batch_size.
     ``shuffle=True`` needs an explicit ``rng`` (np.random.Generator): one permutation per call.
     """
-    m = _check(x, y, batch_size, shuffle, rng)
-    order = rng.permutation(m) if shuffle else None  # drawn now, not at the first next()
-    return _batches(x, y, batch_size, order, drop_last)
+    m = _check("minibatches", x, y, batch_size, shuffle, rng)
+    order = rng.permutation(m) if shuffle else None  # type: ignore[union-attr]  # drawn now, not at next()
+    return epoch_batches(x, y, batch_size, order=order, drop_last=drop_last)
 
 
-def _batches(
+def epoch_batches(
     x: np.ndarray,
     y: np.ndarray,
     batch_size: int,
-    order: np.ndarray | None,
-    drop_last: bool,
+    *,
+    order: np.ndarray | None = None,
+    drop_last: bool = False,
     start: int = 0,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Batches number ``start``, ``start + 1``, ... of one epoch in sample order ``order`` (None:
+    """Batches number ``start``, ``start + 1``, ... of one epoch in the sample order ``order`` (None:
     in place, as views). fit() resumes an interrupted epoch with ``start``."""
+    m = _check("epoch_batches", x, y, batch_size, False, None)
+    check_int("epoch_batches", "start", start, minimum=0)
+    if order is not None and np.shape(order) != (m,):
+        raise fail(
+            "epoch_batches",
+            "order",
+            f"be a permutation of the {m} sample indices",
+            f"shape {np.shape(order)}",
+        )
+    return _batches(x, y, batch_size, order, drop_last, start)
+
+
+def _batches(
+    x: np.ndarray, y: np.ndarray, batch_size: int, order: np.ndarray | None, drop_last: bool, start: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     m = len(x)
     stop = m - m % batch_size if drop_last else m
     for first in range(start * batch_size, stop, batch_size):
@@ -100,7 +119,7 @@ class BatchIterator:
         rng: np.random.Generator | None = None,
         drop_last: bool = False,
     ) -> None:
-        self.m = _check(x, y, batch_size, shuffle, rng)
+        self.m = _check("BatchIterator", x, y, batch_size, shuffle, rng)
         self.x, self.y = x, y
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -109,12 +128,7 @@ class BatchIterator:
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         return minibatches(
-            self.x,
-            self.y,
-            self.batch_size,
-            shuffle=self.shuffle,
-            rng=self.rng,
-            drop_last=self.drop_last,
+            self.x, self.y, self.batch_size, shuffle=self.shuffle, rng=self.rng, drop_last=self.drop_last
         )
 
     def __len__(self) -> int:

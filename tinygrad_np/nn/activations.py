@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..validation import check_finite_float
 from .layer import Layer
-
-
-def stable_sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-z)) without overflow: with e = exp(-|z|) <= 1, sigmoid is 1/(1+e) for z >= 0
-    and e/(1+e) for z < 0. Finite for any finite z, dtype preserved."""
-    e = np.exp(-np.abs(z))
-    num = np.where(z >= 0, 1, e)  # the Python 1 takes e's dtype
-    e += 1
-    return np.divide(num, e, out=num)
+from .numerics import stable_sigmoid
 
 
 class ReLU(Layer):
@@ -35,7 +28,7 @@ class LeakyReLU(Layer):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_finite_float("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = self._check_input(x)
@@ -54,11 +47,7 @@ class LeakyReLU(Layer):
 
 
 class Sigmoid(Layer):
-    """1 / (1 + exp(-x)), computed stably. dy/dx = y (1 - y).
-
-    When its output goes straight into ``BCELoss``, the loss hands back the gradient w.r.t. this
-    layer's input, p - y, and backward uses it as it is: no division by p (1 - p) and back.
-    """
+    """1 / (1 + exp(-x)), computed stably. dy/dx = y (1 - y)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = stable_sigmoid(self._check_input(x))
@@ -67,9 +56,6 @@ class Sigmoid(Layer):
 
     def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         y = self._cached()
-        fused = getattr(grad_out, "logit_grad_for", None)
-        if fused is not None and fused[0] is y:
-            return fused[1] if input_grad else None  # BCELoss's dL/dz = (p - y) / N
         g = self._check_grad(grad_out, y.shape)
         return g * y * (1 - y) if input_grad else None
 

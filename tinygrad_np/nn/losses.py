@@ -10,24 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from .activations import stable_sigmoid
+from ..validation import fail
+from .numerics import softplus_neg_abs, stable_sigmoid
 
 _EPS = 1e-12  # as PyTorch's BCELoss: the smallest p (1 - p) that backward divides by
 _LOG_FLOOR = -100.0  # as PyTorch's BCELoss: log(0) counts as -100, so the loss stays finite
 _P_MIN = float(np.exp(_LOG_FLOOR))  # above it log p > -100: the floor changes nothing
-
-
-class _FusableGrad(np.ndarray):
-    """dL/dp that also carries dL/dz for the Sigmoid whose output is p (see Sigmoid.backward).
-
-    ``logit_grad_for = (p, dL/dz)``. Any array derived from this one (a slice, a product) carries
-    nothing, so the shortcut is taken only for the exact array that BCELoss returned.
-    """
-
-    logit_grad_for: tuple[np.ndarray, np.ndarray] | None
-
-    def __array_finalize__(self, obj: Any) -> None:
-        self.logit_grad_for = None
 
 
 class Loss:
@@ -35,7 +23,7 @@ class Loss:
 
     def __init__(self, reduction: str = "mean") -> None:
         if reduction not in ("mean", "sum"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean' or 'sum', got {reduction!r}")
+            raise fail(type(self).__name__, "reduction", "be 'mean' or 'sum'", reduction)
         self.reduction = reduction
         self._cache: Any = None
 
@@ -47,6 +35,23 @@ class Loss:
 
     def backward(self) -> np.ndarray:
         raise NotImplementedError
+
+    def classify(self, pred: np.ndarray) -> np.ndarray | None:
+        """The class each prediction stands for (fit() and metrics count accuracy with it), or None
+        for a loss that is not a classifier's (MSELoss)."""
+        return None
+
+    def are_class_labels(self, target: np.ndarray) -> bool:
+        """True if ``target`` holds classes ``classify`` can be compared with."""
+        return False
+
+    def baseline(self, target: np.ndarray) -> float | None:
+        """The loss of the best constant prediction for ``target`` ("chance level"), or None if unknown."""
+        return None
+
+    def computed_on(self, pred: Any) -> bool:
+        """True if the last forward of this loss took exactly the array ``pred`` as predictions."""
+        return self._cache is not None and pred is not None and self._cache[0] is pred
 
     def _scale(self, n: int) -> float:
         return 1.0 / n if self.reduction == "mean" else 1.0
@@ -62,12 +67,14 @@ class Loss:
         pred = np.asarray(pred)
         # dtype.kind tests instead of np.issubdtype, which costs microseconds on every call.
         if pred.dtype.kind != "f":
-            raise TypeError(f"{name}: predictions must be floating point, got dtype {pred.dtype}")
+            raise fail(
+                name, "predictions", "be a floating-point array", f"dtype {pred.dtype}", error=TypeError
+            )
         if pred.ndim == 0 or pred.size == 0:
-            raise ValueError(f"{name}: predictions must be a non-empty batch, got shape {pred.shape}")
+            raise fail(name, "predictions", "be a non-empty batch", f"shape {pred.shape}")
         target = np.asarray(target)
-        if target.dtype.kind not in "biufc":  # bool, signed, unsigned, float, complex: np.number or bool
-            raise TypeError(f"{name}: targets must be numbers, got dtype {target.dtype}")
+        if target.dtype.kind not in "biuf":  # bool, signed, unsigned, float: real numbers
+            raise fail(name, "targets", "hold real numbers", f"dtype {target.dtype}", error=TypeError)
         batch = pred.shape[0]
         ok = target.shape == pred.shape or (
             target.ndim >= 1 and target.shape[0] == batch and target.size == pred.size
@@ -75,9 +82,11 @@ class Loss:
         if not ok:
             expected = (batch,) if pred.ndim == 2 and pred.shape[1] == 1 else pred.shape
             extra = f" or {(batch, 1)}" if expected == (batch,) else ""
-            raise ValueError(
-                f"{name}: target of shape {target.shape} does not match predictions of shape "
-                f"{pred.shape}: expected {expected}{extra}"
+            raise fail(
+                name,
+                "targets",
+                f"have shape {expected}{extra} to match predictions {pred.shape}",
+                f"shape {target.shape}",
             )
         return pred, target.reshape(pred.shape).astype(pred.dtype, copy=False)
 
@@ -98,14 +107,32 @@ class Loss:
         bad = (a < 0) | (a > 1) if allow_nan else ~((a >= 0) & (a <= 1))
         if np.any(bad):
             v = a[bad].flat[0]
-            raise ValueError(f"{name}: {what} must lie in [0, 1], found {v!r}")
+            raise fail(name, what, "lie in [0, 1]", float(v))
         return lo, hi
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
 
-class BCELoss(Loss):
+class _Binary(Loss):
+    """Binary classifiers: a prediction above ``threshold`` means class 1; labels are 0/1."""
+
+    threshold = 0.5
+
+    def classify(self, pred: np.ndarray) -> np.ndarray:
+        return (np.asarray(pred) > self.threshold).reshape(len(pred), -1)
+
+    def are_class_labels(self, target: np.ndarray) -> bool:
+        t = np.asarray(target)
+        return bool(np.all((t == 0) | (t == 1)))
+
+    def baseline(self, target: np.ndarray) -> float | None:
+        """The binary entropy of the mean label: the loss of predicting the class frequency."""
+        q = float(np.clip(np.mean(target), 1e-12, 1 - 1e-12))
+        return -(q * np.log(q) + (1 - q) * np.log(1 - q))
+
+
+class BCELoss(_Binary):
     """Binary cross-entropy on probabilities p in [0, 1]:
     -mean(y log p + (1 - y) log(1 - p)), with log 0 taken as -100 (finite at p = 0 or 1)."""
 
@@ -125,29 +152,36 @@ class BCELoss(Loss):
         log_p -= log_1mp
         log_p *= y
         log_p += log_1mp
-        self._cache = (pred, p, y)
+        self._cache = (p, y)
         return float(-np.sum(log_p) * self._scale(p.size))
 
     def backward(self) -> np.ndarray:
-        pred, p, y = self._cached()
-        s = self._scale(p.size)
-        diff = p - y
-        dz = diff * s  # dL/dz for z the logit of p: what a Sigmoid before this loss needs
-        dp = diff / np.maximum(p * (1 - p), _EPS)
-        dp *= s
-        out = dp.view(_FusableGrad)
-        out.logit_grad_for = (pred, dz)
-        return out
+        """dL/dp = (p - y) / (p (1 - p)) / N, the denominator clamped at 1e-12 as in PyTorch."""
+        p, y = self._cached()
+        dp = p - y
+        dp /= np.maximum(p * (1 - p), _EPS)
+        dp *= self._scale(p.size)
+        return dp
+
+    def logit_grad(self) -> np.ndarray:
+        """dL/dz for z the logit of p (p = sigmoid(z)): (p - y) / N. A Sigmoid followed by this loss
+        can hand this straight to the layer before the Sigmoid (see ``Sequential.backward_from``):
+        the same value as ``Sigmoid.backward(self.backward())`` without dividing by p (1 - p) and
+        multiplying back, so also exact where p (1 - p) is below the clamp."""
+        p, y = self._cached()
+        return (p - y) * p.dtype.type(self._scale(p.size))
 
 
-class BCEWithLogitsLoss(Loss):
+class BCEWithLogitsLoss(_Binary):
     """Binary cross-entropy on logits z: the same as Sigmoid + BCELoss, computed stably as
     mean(max(z, 0) - z y + log(1 + exp(-|z|)))."""
+
+    threshold = 0.0  # a logit above 0 is a probability above 0.5
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         z, y = self._check(pred, target)
         self._check_01("BCEWithLogitsLoss", "targets", y)
-        loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        loss = np.maximum(z, 0) - z * y + softplus_neg_abs(z)
         self._cache = (z, y)
         return float(np.sum(loss) * self._scale(z.size))
 
@@ -164,6 +198,10 @@ class MSELoss(Loss):
         diff = p - y
         self._cache = diff
         return float(np.sum(diff * diff) * self._scale(p.size))
+
+    def baseline(self, target: np.ndarray) -> float | None:
+        """The variance of the targets: the loss of predicting their mean."""
+        return float(np.var(np.asarray(target, dtype=np.float64)))
 
     def backward(self) -> np.ndarray:
         diff = self._cached()

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..validation import fail
+
 if TYPE_CHECKING:
-    from .sequential import Sequential
+    from .layer import Layer
 
 Rng = np.random.Generator | np.random.RandomState
 Initializer = Callable[[tuple[int, int], Rng, np.dtype], np.ndarray]
@@ -64,34 +66,20 @@ def get(init: str | Initializer) -> Initializer:
     try:
         return INITIALIZERS[init]
     except KeyError:
-        raise ValueError(f"unknown init {init!r}: expected one of {sorted(INITIALIZERS)}") from None
+        raise fail("init", "init", f"be one of {sorted(INITIALIZERS)} or a callable", init) from None
 
 
-def initialize(model: Sequential, init: str | Initializer, rng: Rng) -> Sequential:
-    """Re-draw every Linear layer's weight with ``init``, layer by layer in order; biases to zero."""
+def initialize(model: Layer, init: str | Initializer, rng: Rng) -> Layer:
+    """Re-draw the weight of every Linear in ``model`` (nested ones included) with ``init``, in
+    the order ``model.modules()`` lists them (a Sequential's positions); biases to zero. Returns model."""
+    from .linear import Linear
+
     fn = get(init)
-    for layer in model:
-        weight = getattr(layer, "weight", None)
-        if weight is None:
+    for layer in model.modules():
+        if not isinstance(layer, Linear):
             continue
+        weight = layer.weight
         weight.data = np.asarray(fn(weight.shape, rng, weight.dtype), dtype=weight.dtype)
-        bias = getattr(layer, "bias", None)
-        if bias is not None:
-            bias.data = np.zeros_like(bias.data)
+        if layer.bias is not None:
+            layer.bias.data = np.zeros_like(layer.bias.data)
     return model
-
-
-def course_init(model: Sequential, seed: int = 1, scale: str | float = "sqrt_fan_in") -> Sequential:
-    """Initialise ``model`` exactly as the course does, and return it.
-
-    ``np.random.seed(seed)`` (a legacy ``RandomState``), then for each Linear in order
-    ``W = randn(out, in) / sqrt(in)`` (``scale="sqrt_fan_in"``, the deep L-layer model) or
-    ``W = scale * randn(out, in)`` (``scale=0.01``, the two-layer model); biases zero.
-    """
-    rng = np.random.RandomState(seed)
-    if scale == "sqrt_fan_in":
-        return initialize(model, course_normal, rng)
-    if isinstance(scale, str):
-        raise ValueError(f"scale must be 'sqrt_fan_in' or a number, got {scale!r}")
-    s = float(scale)
-    return initialize(model, lambda shape, r, dtype: scaled_normal(shape, r, dtype, scale=s), rng)

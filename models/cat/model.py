@@ -1,4 +1,4 @@
-"""The course's cat / non-cat classifiers as tinygrad_np models, and ``python -m models.cat``.
+"""The course's cat / non-cat classifiers as tinygrad_np models (no command line here).
 
 - deep model: [12288 → 20 → 7 → 5 → 1], ReLU hidden layers, Sigmoid output;
 - two-layer model: [12288 → 7 → 1], ReLU then Sigmoid.
@@ -10,18 +10,33 @@ two-layer model, biases zero); ``init="he"`` uses He normal from ``default_rng(s
 
 from __future__ import annotations
 
-import itertools
-import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 import tinygrad_np as tnp
+from tinygrad_np.nn.init import course_normal, initialize, scaled_normal
 
 DEEP_DIMS = (12288, 20, 7, 5, 1)
 TWO_LAYER_DIMS = (12288, 7, 1)
 INITS = ("course", "he")
+
+
+def course_init(model: tnp.Layer, seed: int = 1, scale: str | float = "sqrt_fan_in") -> tnp.Layer:
+    """Initialise ``model`` exactly as the course does, and return it.
+
+    ``np.random.seed(seed)`` (a legacy ``RandomState``), then for each Linear in order
+    ``W = randn(out, in) / sqrt(in)`` (``scale="sqrt_fan_in"``, the deep L-layer model) or
+    ``W = scale * randn(out, in)`` (``scale=0.01``, the two-layer model); biases zero.
+    """
+    rng = np.random.RandomState(seed)
+    if scale == "sqrt_fan_in":
+        return initialize(model, course_normal, rng)
+    if isinstance(scale, str):
+        raise ValueError(f"course_init: scale must be 'sqrt_fan_in' or a number, got {scale!r}")
+    s = float(scale)
+    return initialize(model, lambda shape, r, dtype: scaled_normal(shape, r, dtype, scale=s), rng)
 
 
 def mlp(
@@ -38,17 +53,10 @@ def mlp(
     ``dropout > 0`` puts a Dropout after every hidden ReLU (its masks drawn from ``default_rng(seed)``).
     """
     if init not in INITS:
-        raise ValueError(f"unknown init {init!r}: expected one of {INITS}")
-    rng = np.random.default_rng(seed)
-    layers: list[tnp.Layer] = []
-    for i, (n_in, n_out) in enumerate(itertools.pairwise(dims)):
-        layers.append(tnp.Linear(n_in, n_out, init="he", rng=rng, dtype=dtype))
-        layers.append(tnp.ReLU() if i < len(dims) - 2 else tnp.Sigmoid())
-        if dropout and i < len(dims) - 2:
-            layers.append(tnp.Dropout(dropout, rng=rng))
-    model = tnp.Sequential(*layers)
+        raise ValueError(f"mlp: init must be one of {INITS}, got {init!r}")
+    model = tnp.nn.mlp(dims, rng=np.random.default_rng(seed), dtype=dtype, dropout=dropout)
     if init == "course":
-        tnp.init.course_init(model, seed=seed, scale=course_scale)
+        course_init(model, seed=seed, scale=course_scale)
     return model
 
 
@@ -72,10 +80,9 @@ def without_dropout(model: tnp.Sequential) -> tnp.Sequential:
     return tnp.Sequential(*(layer for layer in model if not isinstance(layer, tnp.Dropout)))
 
 
-def layer_sizes(model: tnp.Sequential) -> list[int]:
+def layer_sizes(model: tnp.Layer) -> list[int]:
     """[in_features, out_features of each Linear], e.g. [12288, 20, 7, 5, 1]."""
-    linears = [layer for layer in model if isinstance(layer, tnp.Linear)]
-    return [linears[0].in_features] + [layer.out_features for layer in linears]
+    return tnp.nn.linear_sizes(model)
 
 
 MODELS = {"deep": deep_model, "two-layer": two_layer_model}
@@ -87,12 +94,14 @@ def model_from_state(state: dict[str, np.ndarray], source: str = "weights") -> t
     keys = [f"{2 * i}.{p}" for i in range(n) for p in ("weight", "bias")]
     if n == 0 or sorted(keys) != sorted(state):
         raise ValueError(
-            f"{source}: expected the keys of a Linear/ReLU/.../Sigmoid model "
+            f"{source}: the keys must be those of a Linear/ReLU/.../Sigmoid model "
             f"(0.weight, 0.bias, 2.weight, ...), got {sorted(state)}"
         )
     weights = [state[f"{2 * i}.weight"] for i in range(n)]
     if any(w.ndim != 2 for w in weights):
         raise ValueError(f"{source}: weights must be 2-d, got shapes {[w.shape for w in weights]}")
+    if any(w.dtype.kind != "f" for w in weights):
+        raise ValueError(f"{source}: weights must be floating point, got {[str(w.dtype) for w in weights]}")
     dims = [weights[0].shape[1]] + [w.shape[0] for w in weights]
     if dims[-1] != 1:
         raise ValueError(f"{source}: the last layer must have 1 output, got {dims[-1]}")
@@ -109,13 +118,7 @@ def load_model(path: str) -> tnp.Sequential:
     return model_from_state(tnp.load(path), source=str(path))
 
 
-def predict_proba(model: tnp.Sequential, x: np.ndarray) -> np.ndarray:
+def predict_proba(model: tnp.Layer, x: np.ndarray) -> np.ndarray:
     """P(cat) for x (m, 12288) -> (m, 1), in eval mode."""
     model.eval()
     return model(np.asarray(x, dtype=model.dtype))
-
-
-if __name__ == "__main__":
-    from models.cat_cli import main
-
-    sys.exit(main())

@@ -17,8 +17,8 @@ class Parameter:
 
     def __init__(self, data: np.ndarray) -> None:
         data = np.asarray(data)
-        if not np.issubdtype(data.dtype, np.floating):
-            raise TypeError(f"Parameter data must be floating point, got dtype {data.dtype}")
+        if data.dtype.kind != "f":
+            raise TypeError(f"Parameter: data must be a floating-point array, got dtype {data.dtype}")
         self.data: np.ndarray = data
         self.grad: np.ndarray | None = None
 

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import tinygrad_np as tnp
-from models.cat import INITS, MODELS, layer_sizes, load_model, predict_proba, without_dropout
-from models.cat_train import OPTIMIZERS
+from tinygrad_np.optim import OPTIMIZERS
 from tinygrad_np.serialization import atomic_write
+
+from .model import INITS, MODELS, layer_sizes, load_model, predict_proba, without_dropout
 
 CLASSES = ("non-cat", "cat")
 
@@ -106,11 +107,14 @@ def _fresh_run_dir(model: str) -> Path:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from models.cat_metrics import binary_report
-    from models.cat_plots import save_cost_curve, save_mislabelled
-    from models.cat_train import train
-    from tinygrad_np.datasets import load_dataset
+    from tinygrad_np.data.datasets import load_dataset
 
+    from .plots import save_cost_curve, save_mislabelled
+    from .report import binary_report
+    from .train import train
+
+    if args.momentum and args.optimizer != "sgd":
+        raise ValueError(f"--momentum is for sgd; {args.optimizer} has its own betas")
     data = load_dataset(args.data, dtype=args.dtype)
     epochs = args.epochs or args.iterations
     model = MODELS[args.model](init=args.init, seed=args.seed, dtype=args.dtype, dropout=args.dropout)
@@ -199,8 +203,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from models.cat_metrics import binary_report
-    from tinygrad_np.datasets import load_dataset
+    from tinygrad_np.data.datasets import load_dataset
+
+    from .report import binary_report
 
     model = load_model(args.weights)
     data = load_dataset(args.data, dtype=model.dtype)
@@ -217,7 +222,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from tinygrad_np.datasets import ImageLoadError, load_image, to_features
+    from tinygrad_np.data.datasets import ImageLoadError, load_image, to_features
 
     model = load_model(args.weights)
     failed = 0

@@ -1,6 +1,6 @@
 """Callbacks for fit(): checkpoints of the best or last model, early stopping.
 
-A callback gets the running :class:`~tinygrad_np.training.TrainState` at each hook. Callbacks run
+A callback gets the running :class:`~tinygrad_np.train.state.TrainState` at each hook. Callbacks run
 in list order, except that those with a higher ``order`` run later: ModelCheckpoint has order 100,
 so it saves after EarlyStopping has updated its counters, and a resumed run continues exactly.
 """
@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .checkpoint import save_checkpoint
-from .serialization import split
+from ..serialization import split
+from ..validation import check_int, fail
+from . import checkpoint
 
 if TYPE_CHECKING:
-    from .training import TrainState
+    from .state import TrainState
 
-__all__ = ["Callback", "EarlyStopping", "ModelCheckpoint"]
+__all__ = ["Callback", "CallbackList", "EarlyStopping", "ModelCheckpoint"]
 
 
 class Callback:
@@ -34,6 +36,10 @@ class Callback:
     def on_interrupt(self, state: TrainState) -> None: ...
     def on_train_end(self, state: TrainState) -> None: ...
 
+    def kept_files(self) -> list[str]:
+        """Files this callback wrote that a failed run leaves as they were (for error messages)."""
+        return []
+
     def state_dict(self) -> dict[str, np.ndarray]:
         return {}
 
@@ -41,11 +47,40 @@ class Callback:
         pass
 
 
-def _resolve_mode(monitor: str, mode: str) -> str:
+class CallbackList:
+    """The run's callbacks sorted by ``order`` (stable), called together:
+    ``cbs.call("on_epoch_end", state)``."""
+
+    def __init__(self, callbacks: Iterable[Callback]) -> None:
+        items = list(callbacks)
+        for i, cb in enumerate(items):
+            if not isinstance(cb, Callback):
+                raise fail("fit", f"callbacks[{i}]", "be a tnp.Callback", type(cb).__name__, error=TypeError)
+        self.items = sorted(items, key=lambda cb: cb.order)
+
+    def call(self, hook: str, state: TrainState, *args: float) -> None:
+        for cb in self.items:
+            getattr(cb, hook)(state, *args)
+
+    def named(self) -> list[tuple[str, Callback]]:
+        """("EarlyStopping.0", cb), ...: class name and its occurrence, stable across restarts."""
+        seen: dict[str, int] = {}
+        out = []
+        for cb in self.items:
+            name = type(cb).__name__
+            out.append((f"{name}.{seen.get(name, 0)}", cb))
+            seen[name] = seen.get(name, 0) + 1
+        return out
+
+    def kept_files(self) -> list[str]:
+        return [f for cb in self.items for f in cb.kept_files()]
+
+
+def _resolve_mode(who: str, monitor: str, mode: str) -> str:
     if mode == "auto":
         return "max" if ("acc" in monitor or "f1" in monitor) else "min"
     if mode not in ("min", "max"):
-        raise ValueError(f"mode must be 'min', 'max' or 'auto', got {mode!r}")
+        raise fail(who, "mode", "be 'min', 'max' or 'auto'", mode)
     return mode
 
 
@@ -54,7 +89,7 @@ class _Monitor:
 
     def __init__(self, monitor: str, mode: str, min_delta: float = 0.0) -> None:
         self.monitor = monitor
-        self.mode = _resolve_mode(monitor, mode)
+        self.mode = _resolve_mode(type(self).__name__, monitor, mode)
         self.min_delta = abs(float(min_delta))
         self.best = math.inf if self.mode == "min" else -math.inf
         self.best_epoch = 0
@@ -62,9 +97,12 @@ class _Monitor:
     def current(self, state: TrainState) -> float:
         values = state.history.history.get(self.monitor)
         if not values:
-            raise ValueError(
-                f"{type(self).__name__}: monitor {self.monitor!r} is not in the history; "
-                f"available: {sorted(state.history.history)} (val_* needs validation_data)"
+            raise fail(
+                type(self).__name__,
+                "monitor",
+                f"be a key of the history {sorted(state.history.history)}",
+                self.monitor,
+                "val_* keys need validation_data",
             )
         return values[-1]
 
@@ -90,7 +128,8 @@ class ModelCheckpoint(Callback, _Monitor):
 
     ``save_best_only=False`` (the "last" checkpoint) also saves when training is interrupted with
     Ctrl-C, mid-epoch, so ``fit(..., resume_from=path)`` continues exactly where it stopped.
-    Resume from the "last" checkpoint; the "best" one holds the weights to keep.
+    Resume from the "last" checkpoint; the "best" one holds the weights to keep. The folder is
+    created if it does not exist.
     """
 
     order = 100
@@ -108,6 +147,9 @@ class ModelCheckpoint(Callback, _Monitor):
         self.save_best_only = bool(save_best_only)
         self.saved_epoch: int | None = None  # epoch count of the last write in this process
 
+    def on_train_begin(self, state: TrainState) -> None:
+        checkpoint.check_writable(self.path)
+
     def on_epoch_end(self, state: TrainState) -> None:
         if self.save_best_only:
             value = self.current(state)
@@ -121,8 +163,11 @@ class ModelCheckpoint(Callback, _Monitor):
             self._save(state)
 
     def _save(self, state: TrainState) -> None:
-        save_checkpoint(self.path, state.checkpoint_arrays())
+        checkpoint.save_checkpoint(self.path, checkpoint.state_arrays(state))
         self.saved_epoch = state.epoch
+
+    def kept_files(self) -> list[str]:
+        return [f"{self.path} (epoch {self.saved_epoch})" if self.saved_epoch is not None else self.path]
 
     def state_dict(self) -> dict[str, np.ndarray]:
         return self._state() if self.save_best_only else {}
@@ -154,9 +199,7 @@ class EarlyStopping(Callback, _Monitor):
         restore_best_weights: bool = False,
     ) -> None:
         _Monitor.__init__(self, monitor, mode, min_delta)
-        if patience < 1:
-            raise ValueError(f"patience must be >= 1, got {patience}")
-        self.patience = int(patience)
+        self.patience = check_int("EarlyStopping", "patience", patience)
         self.restore_best_weights = bool(restore_best_weights)
         self.wait = 0
         self.best_weights: dict[str, np.ndarray] | None = None

@@ -11,8 +11,6 @@ import numpy as np
 
 import tinygrad_np as tnp
 
-OPTIMIZERS = ("sgd", "adam", "adamw")
-
 
 class CourseLog(tnp.Callback):
     """Prints "Cost after iteration i: cost" as the course does: every ``every`` epochs (with the
@@ -26,21 +24,6 @@ class CourseLog(tnp.Callback):
         i = state.epoch - 1
         if self.every and (i % self.every == 0 or state.epoch == state.epochs):
             self.write(f"Cost after {self.unit} {i}: {state.history['loss'][-1]}")
-
-
-def make_optimizer(
-    name: str, params: list[tnp.Parameter], lr: float, momentum: float = 0.0, weight_decay: float = 0.0
-) -> tnp.Optimizer:
-    """ "sgd" (with optional momentum), "adam" (L2 added to the gradient) or "adamw" (decoupled decay)."""
-    if name == "sgd":
-        return tnp.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
-    if momentum:
-        raise ValueError(f"--momentum is for sgd; {name} has its own betas")
-    if name == "adam":
-        return tnp.Adam(params, lr=lr, weight_decay=weight_decay)
-    if name == "adamw":
-        return tnp.AdamW(params, lr=lr, weight_decay=weight_decay)
-    raise ValueError(f"unknown optimizer {name!r}: expected one of {OPTIMIZERS}")
 
 
 def train(
@@ -73,7 +56,9 @@ def train(
 
         write = tqdm.write  # prints above the bar instead of through it
     unit = "iteration" if batch_size is None else "epoch"
-    opt = make_optimizer(optimizer, model.parameters(), lr, momentum, weight_decay)
+    opt = tnp.optim.make_optimizer(
+        optimizer, model.parameters(), lr, momentum=momentum, weight_decay=weight_decay
+    )
     return tnp.fit(
         model,
         tnp.BCELoss(),
@@ -87,6 +72,7 @@ def train(
         checkpoint=checkpoint,
         resume_from=resume_from,
         progress="bar" if progress else "none",
+        progress_unit=unit,
     )
 
 

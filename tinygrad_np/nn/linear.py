@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..validation import check_int
 from . import init as _init
 from .layer import Layer
 from .parameter import Parameter
@@ -30,11 +31,8 @@ class Linear(Layer):
         dtype: Any = np.float64,
     ) -> None:
         super().__init__()
-        if in_features < 1 or out_features < 1:
-            raise ValueError(
-                f"Linear needs positive sizes, got in_features={in_features}, out_features={out_features}"
-            )
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = check_int("Linear", "in_features", in_features)
+        self.out_features = check_int("Linear", "out_features", out_features)
         rng = np.random.default_rng() if rng is None else rng
         w = _init.get(init)((self.out_features, self.in_features), rng, np.dtype(dtype))
         self.weight = Parameter(w)
@@ -43,11 +41,11 @@ class Linear(Layer):
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = self._check_input(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(f"{self!r} expected input of shape (batch, {self.in_features}), got {x.shape}")
+            raise ValueError(f"{self!r}: input must have shape (batch, {self.in_features}), got {x.shape}")
         if x.dtype != self.weight.data.dtype:
             raise TypeError(
-                f"{self!r} has {self.weight.data.dtype} weights but got {x.dtype} input: convert with "
-                f"x.astype(np.{self.weight.data.dtype}) or model.to(np.{x.dtype})"
+                f"{self!r}: input must have the weights' dtype {self.weight.data.dtype}, got {x.dtype}; "
+                f"convert with x.astype(np.{self.weight.data.dtype}) or model.to(np.{x.dtype})"
             )
         # W.T is a view: BLAS reads W transposed in place, no copy.
         y = x @ self.weight.data.T

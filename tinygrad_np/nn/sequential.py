@@ -1,0 +1,110 @@
+"""Sequential: layers chained in order; backward runs them in reverse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, overload
+
+import numpy as np
+
+from .activations import Sigmoid
+from .layer import Layer, in_context
+
+
+class Sequential(Layer):
+    """``Sequential(layer0, layer1, ...)``: ``forward`` feeds each layer's output to the next.
+
+    Children are named by position, so parameters are ``"0.weight"``, ``"0.bias"``, ``"2.weight"``, ...
+    as in PyTorch: the state dict of the same ``torch.nn.Sequential`` (``.numpy()``-converted) loads as
+    it is. Nested models give dotted names (``"2.fc.weight"``).
+    """
+
+    def __init__(self, *layers: Layer) -> None:
+        super().__init__()
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential: item {i} must be a Layer, got a {type(layer).__name__}")
+        self.layers: list[Layer] = list(layers)
+        self._stop: int | None = None  # index of the first layer with parameters (see backward)
+
+    # -- forward and backward ----------------------------------------------------------------------
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        for i, layer in enumerate(self.layers):
+            try:
+                x = layer(x)
+            except (ValueError, TypeError) as e:
+                # Say where in the model it happened; the layer's own message says what and why.
+                raise in_context(e, f"layer {i}") from e
+        return x
+
+    def backward(self, grad_out: np.ndarray, input_grad: bool = False) -> np.ndarray | None:
+        """Backpropagate ``grad_out`` = dloss/doutput through every layer, setting each parameter's ``.grad``.
+
+        Returns dloss/dx only if ``input_grad`` (note the default, False, unlike a single layer's);
+        otherwise returns None and stops at the first layer that has parameters, skipping its dloss/dx
+        product (the costliest one in a wide first layer), as PyTorch does for an input that does not
+        require grad.
+        """
+        return self._backward_below(len(self.layers), grad_out, input_grad)
+
+    def _backward_below(self, end: int, grad_out: np.ndarray, input_grad: bool) -> np.ndarray | None:
+        """Backpropagate ``grad_out`` = dloss/d(output of layer end - 1) through layers end - 1, ..., 0."""
+        stop = 0 if input_grad else min(self._first_trainable(), end)
+        grad: np.ndarray | None = grad_out
+        for i in range(end - 1, stop - 1, -1):
+            grad = self.layers[i].backward(grad, input_grad=input_grad or i > stop)  # type: ignore[arg-type]
+        return grad if input_grad else None
+
+    def backward_from(self, loss_fn: Any, input_grad: bool = False) -> np.ndarray | None:
+        """Backpropagate the loss ``loss_fn`` last computed on this model's output.
+
+        The same as ``self.backward(loss_fn.backward(), input_grad)``, with one shortcut taken in the
+        open: when the last layer is a ``Sigmoid`` whose output the loss was computed on, and the loss
+        has ``logit_grad()`` (``BCELoss``), backpropagation starts below the Sigmoid from dL/dz = (p - y)/N
+        instead of dividing by p (1 - p) and multiplying back.
+        """
+        last = self.layers[-1] if self.layers else None
+        logit_grad = getattr(loss_fn, "logit_grad", None)
+        if isinstance(last, Sigmoid) and logit_grad is not None and loss_fn.computed_on(last._cache):
+            return self._backward_below(len(self.layers) - 1, logit_grad(), input_grad)
+        return self.backward(loss_fn.backward(), input_grad=input_grad)
+
+    def _first_trainable(self) -> int:
+        # Cached: parameters() walks the tree, which is not free on every step. append() resets it.
+        if self._stop is None:
+            self._stop = next((i for i, la in enumerate(self.layers) if la.parameters()), len(self.layers))
+        return self._stop
+
+    # -- the container -----------------------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, Layer]]:
+        return ((str(i), layer) for i, layer in enumerate(self.layers))
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
+
+    @overload
+    def __getitem__(self, i: int) -> Layer: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequential: ...
+    def __getitem__(self, i: int | slice) -> Layer | Sequential:
+        if isinstance(i, slice):
+            return Sequential(*self.layers[i])  # shares the layer objects, as PyTorch does
+        return self.layers[i]
+
+    def append(self, layer: Layer) -> Sequential:
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.append: layer must be a Layer, got a {type(layer).__name__}")
+        self.layers.append(layer)
+        self._stop = None
+        return self
+
+    def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        for layer in self.layers:
+            input_shape = layer.output_shape(input_shape)
+        return input_shape
+
+    def __repr__(self) -> str:
+        return super().__repr__() if self.layers else "Sequential()"

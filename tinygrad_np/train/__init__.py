@@ -1,0 +1,24 @@
+"""Training: fit() and what it is built from (state, epoch loop, callbacks, checkpoints, progress).
+
+Imports run one way: fit -> loop -> state -> history; callbacks -> checkpoint; nothing here imports fit.
+"""
+
+from .callbacks import Callback, CallbackList, EarlyStopping, ModelCheckpoint
+from .checkpoint import CheckpointError, load_checkpoint, load_weights
+from .fit import fit
+from .history import History, TrainingDivergedError
+from .state import TrainState
+
+__all__ = [
+    "Callback",
+    "CallbackList",
+    "CheckpointError",
+    "EarlyStopping",
+    "History",
+    "ModelCheckpoint",
+    "TrainState",
+    "TrainingDivergedError",
+    "fit",
+    "load_checkpoint",
+    "load_weights",
+]

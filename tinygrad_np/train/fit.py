@@ -1,0 +1,235 @@
+"""fit(): train a model with mini-batches, a History, progress, checkpoints, early stopping, resume.
+
+    history = tnp.fit(model, tnp.BCELoss(), tnp.Adam(model.parameters(), lr=1e-3), x, y,
+                      epochs=100, batch_size=32, validation_data=(x_val, y_val),
+                      rng=np.random.default_rng(0),
+                      callbacks=[tnp.EarlyStopping("val_loss", patience=10)],
+                      checkpoint="runs/last.npz")
+    history["val_accuracy"][-1]
+
+One epoch: ``model.train()``, then for every batch: forward, loss, backward, ``optimizer.step()``;
+then ``model.eval()`` for the validation pass; then the schedule steps and the callbacks run.
+fit() leaves the model in eval mode, ready for predictions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..data.batches import num_batches
+from ..nn.layer import Layer
+from ..nn.losses import Loss
+from ..optim.lr_scheduler import LRScheduler
+from ..optim.optimizer import Optimizer
+from ..validation import check_batch, check_finite_float, check_int, fail
+from . import checkpoint as ckpt
+from .callbacks import Callback, CallbackList, ModelCheckpoint
+from .history import History
+from .loop import Interrupted, check_health, evaluate, run_epoch
+from .progress import Progress, SigintFlag
+from .state import TrainState
+
+__all__ = ["fit"]
+
+
+@dataclass
+class _Plan:
+    """fit()'s checked arguments."""
+
+    x: np.ndarray
+    y: np.ndarray
+    val: tuple[np.ndarray, np.ndarray] | None
+    batch_size: int
+    steps: int
+    shuffle: bool
+    accuracy: bool
+    baseline: float | None
+
+
+def _check_inputs(who: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = check_batch(who, x, y)
+    if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
+        raise fail(who, "inputs", "be finite", "NaN or infinite values")
+    return x, y
+
+
+def _plan(
+    model: Layer,
+    loss_fn: Loss,
+    optimizer: Optimizer,
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+    batch_size: int | None,
+    validation_data: object,
+    rng: object,
+    shuffle: bool,
+    drop_last: bool,
+) -> _Plan:
+    for what, obj, kind in (
+        ("model", model, Layer),
+        ("loss_fn", loss_fn, Loss),
+        ("optimizer", optimizer, Optimizer),
+    ):
+        if not isinstance(obj, kind):
+            raise fail("fit", what, f"be a tnp.{kind.__name__}", type(obj).__name__, error=TypeError)
+    check_int("fit", "epochs", epochs, minimum=0)
+    x, y = _check_inputs("fit", x, y)
+    val = None
+    if validation_data is not None:
+        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+            raise fail(
+                "fit",
+                "validation_data",
+                "be a pair (x_val, y_val)",
+                type(validation_data).__name__,
+                error=TypeError,
+            )
+        val = _check_inputs("fit: validation_data", *validation_data)
+    if not {id(p) for p in optimizer.params} <= {id(p) for p in model.parameters()}:
+        raise fail("fit", "optimizer", "hold only the model's parameters", "other parameters")
+    bs = len(x) if batch_size is None else check_int("fit", "batch_size", batch_size)
+    shuffling = bool(shuffle) and batch_size is not None
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise fail("fit", "rng", "be an np.random.Generator", type(rng).__name__, error=TypeError)
+    steps = num_batches(len(x), bs, drop_last)
+    if steps == 0:
+        raise fail("fit", "batch_size", f"be <= the {len(x)} samples with drop_last=True", bs)
+    labels = [y] + ([val[1]] if val is not None else [])
+    accuracy = all(loss_fn.are_class_labels(t) for t in labels)
+    return _Plan(x, y, val, bs, steps, shuffling, accuracy, loss_fn.baseline(y))
+
+
+def fit(
+    model: Layer,
+    loss_fn: Loss,
+    optimizer: Optimizer,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int | None = None,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    rng: np.random.Generator | None = None,
+    shuffle: bool = True,
+    drop_last: bool = False,
+    scheduler: LRScheduler | None = None,
+    callbacks: Sequence[Callback] = (),
+    checkpoint: str | os.PathLike[str] | None = None,
+    resume_from: str | os.PathLike[str] | None = None,
+    divergence_factor: float | None = 20.0,
+    progress: str = "auto",
+    log_every: int | None = None,
+    progress_unit: str = "epoch",
+) -> History:
+    """Train ``model`` for ``epochs`` epochs (in total, counting those of a resumed checkpoint).
+
+    x: (m, ...) batch-first, y: (m,) or (m, 1). ``batch_size=None`` trains on the full batch (the
+    course's gradient descent); otherwise mini-batches, reshuffled every epoch with ``rng`` (an
+    np.random.Generator, required when shuffling), the last partial batch kept unless ``drop_last``.
+    ``validation_data=(x_val, y_val)`` is evaluated in eval mode after each epoch. ``scheduler``
+    steps after each epoch.
+
+    ``checkpoint=path`` is a shortcut for ``callbacks=[ModelCheckpoint(path)]`` (the last epoch, and
+    the exact point of a Ctrl-C). ``resume_from=path`` restores weights, optimiser state, schedule,
+    epoch, position in the epoch, rng states, history and callback state from such a checkpoint,
+    all-or-nothing, and continues up to ``epochs``.
+
+    Ctrl-C stops after the step under way: the weights trained so far stay in the model, the "last"
+    checkpoint is written, and the History is returned (``stop_reason == "interrupted"``).
+    Divergence raises TrainingDivergedError saying where (checkpoints are not touched): a NaN or
+    infinite loss or weight, or an epoch loss above ``divergence_factor`` (default 20) times the
+    larger of the first epoch's loss and the best constant prediction's loss (``Loss.baseline``:
+    the label entropy for BCE, the target variance for MSE); ``divergence_factor=None`` switches
+    that rule off.
+
+    ``progress``: "auto" (a tqdm bar on a terminal, plain lines otherwise), "bar", "lines" or
+    "none"; ``log_every`` sets the epochs between plain lines (default: about ten lines).
+    """
+    plan = _plan(
+        model, loss_fn, optimizer, x, y, epochs, batch_size, validation_data, rng, shuffle, drop_last
+    )
+    if divergence_factor is not None:
+        divergence_factor = check_finite_float("fit", "divergence_factor", divergence_factor, minimum=1.0)
+    cbs = CallbackList([*callbacks, *([ModelCheckpoint(checkpoint)] if checkpoint is not None else [])])
+    state = TrainState(
+        model,
+        loss_fn,
+        optimizer,
+        scheduler,
+        rng,
+        cbs,
+        epochs=epochs,
+        steps_per_epoch=plan.steps,
+        batch_size=plan.batch_size,
+        m=len(plan.x),
+    )
+    if resume_from is not None:
+        ckpt.restore(state, ckpt.load_checkpoint(resume_from), os.fspath(resume_from))
+    if plan.shuffle and state.rng is None:
+        raise fail(
+            "fit",
+            "rng",
+            "be an explicit np.random.Generator for shuffled mini-batches",
+            None,
+            "pass rng=np.random.default_rng(seed), shuffle=False, or batch_size=None",
+        )
+    report = Progress(progress, epochs, state.epoch, log_every, progress_unit)
+    if resume_from is not None:
+        report.message(f"resumed from {os.fspath(resume_from)} after {state.where()}")
+    _train(state, plan, report, divergence_factor, drop_last)
+    cbs.call("on_train_end", state)
+    model.eval()
+    return state.history
+
+
+def _train(state: TrainState, plan: _Plan, report: Progress, factor: float | None, drop_last: bool) -> None:
+    """The epochs, with Ctrl-C handling: callbacks, schedule, history and health checks per epoch."""
+    sigint = SigintFlag()
+    try:
+        with sigint:
+            state.callbacks.call("on_train_begin", state)
+            state.model.train()
+            while state.epoch < state.epochs and not state.stop_training:
+                logs = run_epoch(
+                    state,
+                    plan.x,
+                    plan.y,
+                    shuffle=plan.shuffle,
+                    drop_last=drop_last,
+                    accuracy=plan.accuracy,
+                    report=report,
+                    sigint=sigint,
+                )
+                lr_and_time = {k: logs.pop(k) for k in ("lr", "seconds")}
+                if plan.val is not None:
+                    val_loss, val_acc = evaluate(
+                        state.model, state.loss_fn, *plan.val, plan.batch_size, plan.accuracy
+                    )
+                    logs |= {"val_loss": val_loss} | (
+                        {"val_accuracy": val_acc} if val_acc is not None else {}
+                    )
+                logs |= lr_and_time
+                check_health(state, logs, factor, plan.baseline)
+                state.epoch, state.step, state.order = state.epoch + 1, 0, None
+                state.history.append(state.epoch, logs)
+                if state.scheduler is not None:
+                    state.scheduler.step()
+                state.callbacks.call("on_epoch_end", state)
+                report.epoch_end(state.epoch, logs)
+                if sigint.requested:
+                    raise Interrupted
+            if state.history.stop_reason == "early_stopping":
+                report.message(f"early stopping after epoch {state.epoch}")
+    except (Interrupted, KeyboardInterrupt) as e:
+        if isinstance(e, KeyboardInterrupt) and sigint.requested:
+            raise  # a second Ctrl-C: stop at once
+        state.history.stop_reason = "interrupted"
+        report.message(f"interrupted at {state.where()}: stopping cleanly")
+        state.callbacks.call("on_interrupt", state)
+    finally:
+        report.close()

@@ -1,0 +1,131 @@
+"""One epoch of training, and the evaluation pass: what fit() repeats."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ..data.batches import epoch_batches
+from ..nn.layer import Layer
+from ..nn.losses import Loss
+from .history import TrainingDivergedError
+from .progress import Progress, SigintFlag
+from .state import TrainState, empty_partial
+
+__all__ = ["Interrupted", "count_correct", "diverged", "evaluate", "run_epoch"]
+
+
+class Interrupted(Exception):
+    """Raised inside fit() to leave the loop after a complete step on Ctrl-C."""
+
+
+def count_correct(loss_fn: Loss, pred: np.ndarray, y: np.ndarray) -> int:
+    """How many predictions ``loss_fn.classify`` assigns to their label's class."""
+    classes = loss_fn.classify(pred)
+    return (
+        int(np.count_nonzero(classes.reshape(len(y), -1) == y.reshape(len(y), -1)))
+        if classes is not None
+        else 0
+    )
+
+
+def evaluate(
+    model: Layer, loss_fn: Loss, x: np.ndarray, y: np.ndarray, batch_size: int, accuracy: bool
+) -> tuple[float, float | None]:
+    """(mean loss, accuracy or None) over (x, y) in eval mode, batch by batch; restores training mode."""
+    model.eval()
+    loss_sum = correct = 0.0
+    for xb, yb in epoch_batches(x, y, batch_size):
+        pred = model(xb)
+        loss_sum += loss_fn(pred, yb) * len(xb)
+        if accuracy:
+            correct += count_correct(loss_fn, pred, yb)
+    model.train()
+    return loss_sum / len(x), (correct / len(x) if accuracy else None)
+
+
+def run_epoch(
+    state: TrainState,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    shuffle: bool,
+    drop_last: bool,
+    accuracy: bool,
+    report: Progress,
+    sigint: SigintFlag,
+) -> dict[str, float]:
+    """Train the batches left in the epoch under way; returns its logs (loss, accuracy, lr, seconds)."""
+    model, loss_fn, optimizer = state.model, state.loss_fn, state.optimizer
+    if state.step == 0:
+        state.order = state.rng.permutation(state.m) if shuffle and state.rng is not None else None
+        state.partial = empty_partial()
+    p, lr = state.partial, optimizer.lr
+    t0, seconds0 = time.perf_counter(), p["seconds"]
+    for xb, yb in epoch_batches(
+        x, y, state.batch_size, order=state.order, drop_last=drop_last, start=state.step
+    ):
+        pred = model(xb)
+        loss = loss_fn(pred, yb)
+        if not math.isfinite(loss):
+            raise diverged(state, f"the loss is {loss}", step=state.step + 1)
+        model.backward_from(loss_fn)
+        optimizer.step()
+        state.step += 1
+        p["loss_sum"] += loss * len(xb)
+        p["seen"] += len(xb)
+        if accuracy:
+            p["correct"] += count_correct(loss_fn, pred, yb)
+        p["seconds"] = seconds0 + time.perf_counter() - t0
+        state.callbacks.call("on_batch_end", state, loss)
+        report.batch(p["loss_sum"] / p["seen"])
+        if sigint.requested:
+            raise Interrupted
+    logs = {"loss": p["loss_sum"] / p["seen"]}
+    if accuracy:
+        logs["accuracy"] = p["correct"] / p["seen"]
+    return logs | {"lr": lr, "seconds": seconds0 + time.perf_counter() - t0}
+
+
+def check_health(
+    state: TrainState, logs: dict[str, float], factor: float | None, baseline: float | None
+) -> None:
+    """Raise TrainingDivergedError when a weight or the validation loss is not finite, or when the
+    epoch's loss exceeds ``factor`` times the reference: the larger of the first epoch's loss and
+    ``baseline``, the loss of the best constant prediction (the documented divergence rule)."""
+    if not all(np.all(np.isfinite(q.data)) for q in state.model.parameters()):
+        raise diverged(state, "a weight became NaN or infinite", step=None)
+    if not math.isfinite(logs.get("val_loss", 0.0)):
+        raise diverged(state, f"the validation loss is {logs['val_loss']}", step=None)
+    if state.reference_loss is None:
+        state.reference_loss = max(logs["loss"], baseline or 0.0)
+    elif factor is not None and logs["loss"] > factor * state.reference_loss:
+        raise diverged(
+            state,
+            f"the loss exploded to {logs['loss']:.4g}, more than {factor:g} x {state.reference_loss:.4g} "
+            "(the larger of the first epoch's loss and the best constant prediction's; fit's "
+            "divergence_factor sets the factor, None switches the rule off)",
+            step=None,
+        )
+
+
+def diverged(state: TrainState, what: str, step: int | None) -> TrainingDivergedError:
+    epoch = state.epoch + 1
+    where = f"epoch {epoch}/{state.epochs}" + (
+        f", step {step}/{state.steps_per_epoch}" if step is not None else " (at its end)"
+    )
+    kept = state.callbacks.kept_files()
+    note = (
+        f"Checkpoints were left as they were: {', '.join(kept)}." if kept else "No checkpoint was asked for."
+    )
+    lr = state.optimizer.lr
+    return TrainingDivergedError(
+        f"training diverged: {what} at {where} (lr {lr:g}). {note} "
+        f"Try a lower learning rate (e.g. lr={lr / 10:g}), a smaller weight init, or check that "
+        "the inputs are scaled (e.g. images / 255).",
+        epoch=epoch,
+        step=step,
+        history=state.history,
+    )
