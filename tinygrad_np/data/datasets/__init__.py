@@ -7,6 +7,7 @@ a missing one is a ModuleNotFoundError saying to install the extra: ``pip instal
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 
@@ -64,24 +65,26 @@ def load_dataset(
     dtype: np.dtype | type = np.float64,
     download: bool = True,
     label_by: str = "auto",
+    **folder_options: Any,
 ) -> CatData:
     """Load cat / non-cat data from a folder of the course's HDF5 files or of images.
 
     ``data`` None: ``$TINYGRAD_NP_DATA``, else the user cache, else a verified download.
     A folder with ``train_catvnoncat.h5`` and ``test_catvnoncat.h5`` is read as HDF5; one with
     ``train/`` and ``test/`` sub-folders as images (see :func:`load_image_folder`), labelled by
-    ``label_by`` ("auto", "name", "folder" or "extension"). A missing h5py or Pillow is a
+    ``label_by`` ("auto", "name", "folder" or "extension"; ``folder_options`` such as
+    ``cat_extensions=(".png",)`` go to :func:`load_image_folder`). A missing h5py or Pillow is a
     ModuleNotFoundError naming the ``cat`` extra.
     """
     try:
-        return _load_dataset(data, dtype, download, label_by)
+        return _load_dataset(data, dtype, download, label_by, folder_options)
     except ModuleNotFoundError as exc:
         if exc.name in ("h5py", "PIL", "pooch", "requests", "platformdirs") and "extra" not in str(exc):
             raise ModuleNotFoundError(missing_hint(exc.name), name=exc.name) from None
         raise
 
 
-def _load_dataset(data, dtype, download: bool, label_by: str) -> CatData:
+def _load_dataset(data, dtype, download: bool, label_by: str, options: dict[str, Any]) -> CatData:
     root = find_data_dir(data, download=download)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: data folder not found")
@@ -92,7 +95,7 @@ def _load_dataset(data, dtype, download: bool, label_by: str) -> CatData:
             )
         return load_catvnoncat(root, dtype=dtype)
     if is_image_folder(root):
-        return load_image_folder(root, dtype=dtype, label_by=label_by)
+        return load_image_folder(root, dtype=dtype, label_by=label_by, **options)
     raise FileNotFoundError(
         f"{root}: no cat data found; expected {FILES['train']} and {FILES['test']}, "
         "or train/ and test/ folders of images"
