@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -21,6 +22,7 @@ def _figure(width: float, height: float):
 
 
 def _save(fig, path: str | os.PathLike[str]) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)  # a new folder is created, as for checkpoints
     with atomic_write(path) as f:
         fig.savefig(f, format="png")
 
