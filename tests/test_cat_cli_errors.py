@@ -125,7 +125,9 @@ def test_bad_seed_names_the_option(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["train", "--seed", "-1"])
     assert info.value.code == 2
-    assert "argument --seed: --seed must be an integer from 0 to 2**32 - 1, got '-1'" in capsys.readouterr().err
+    assert (
+        "argument --seed: --seed must be an integer from 0 to 2**32 - 1, got '-1'" in capsys.readouterr().err
+    )
 
 
 def test_unwritable_output_folder_is_found_before_training(h5_data: Path, tmp_path: Path, capsys) -> None:

@@ -61,19 +61,19 @@ def course_style(root: Path, layers_dims, lr: float, iterations: int, seed: int)
         return x, y
 
     (X, Y), (Xt, Yt) = load("train"), load("test")
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (the course's legacy draws)
     params = {}
-    for l in range(1, len(layers_dims)):
-        params["W" + str(l)] = np.random.randn(layers_dims[l], layers_dims[l - 1]) * 0.01
-        params["b" + str(l)] = np.zeros((layers_dims[l], 1))
+    for k in range(1, len(layers_dims)):
+        params["W" + str(k)] = np.random.randn(layers_dims[k], layers_dims[k - 1]) * 0.01  # noqa: NPY002
+        params["b" + str(k)] = np.zeros((layers_dims[k], 1))
     L = len(layers_dims) - 1
 
     def forward(A):
         caches = []
-        for l in range(1, L + 1):
-            Z = np.dot(params["W" + str(l)], A) + params["b" + str(l)]
+        for k in range(1, L + 1):
+            Z = np.dot(params["W" + str(k)], A) + params["b" + str(k)]
             caches.append((A, Z))
-            A = 1 / (1 + np.exp(-Z)) if l == L else np.maximum(0, Z)
+            A = 1 / (1 + np.exp(-Z)) if k == L else np.maximum(0, Z)
         return A, caches
 
     costs = []
@@ -82,9 +82,9 @@ def course_style(root: Path, layers_dims, lr: float, iterations: int, seed: int)
         m = Y.shape[1]
         costs.append(float(np.squeeze(-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m)))
         dA = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
-        for l in range(L, 0, -1):
-            A_prev, Z = caches[l - 1]
-            if l == L:
+        for k in range(L, 0, -1):
+            A_prev, Z = caches[k - 1]
+            if k == L:
                 s = 1 / (1 + np.exp(-Z))
                 dZ = dA * s * (1 - s)
             else:
@@ -92,9 +92,9 @@ def course_style(root: Path, layers_dims, lr: float, iterations: int, seed: int)
                 dZ[Z <= 0] = 0
             dW = np.dot(dZ, A_prev.T) / m
             db = np.sum(dZ, axis=1, keepdims=True) / m
-            dA = np.dot(params["W" + str(l)].T, dZ)
-            params["W" + str(l)] -= lr * dW
-            params["b" + str(l)] -= lr * db
+            dA = np.dot(params["W" + str(k)].T, dZ)
+            params["W" + str(k)] -= lr * dW
+            params["b" + str(k)] -= lr * db
     acc = [float(np.mean((forward(x)[0] > 0.5) == y)) for x, y in ((X, Y), (Xt, Yt))]
     return costs, acc, params
 
@@ -115,8 +115,8 @@ def test_reference_variant_matches_the_course_arithmetic(variant: Path, tmp_path
     from tinygrad_np import load
 
     weights = load(out / "weights.npz")
-    for l, key in enumerate(("0", "2", "4"), start=1):
-        np.testing.assert_allclose(weights[f"{key}.weight"], params[f"W{l}"], rtol=1e-9, atol=1e-15)
+    for k, key in enumerate(("0", "2", "4"), start=1):
+        np.testing.assert_allclose(weights[f"{key}.weight"], params[f"W{k}"], rtol=1e-9, atol=1e-15)
     assert (out / "test_picture.png").read_bytes()[:8] == PNG
     assert metrics["settings"]["layer_sizes"] == [12288, 12, 4, 1]
     assert metrics["settings"]["init_scale"] == 0.01 and metrics["settings"]["label_by"] == "extension"
@@ -157,7 +157,10 @@ def test_name_rule_on_misleading_names(tmp_path: Path, capsys) -> None:
         for name in noncats:
             picture(root / split / name, False)
     out = tmp_path / "o"
-    assert main(["train", "--data", str(root), "--label-by", "name", "--iterations", "2", "--out", str(out)]) == 0
+    assert (
+        main(["train", "--data", str(root), "--label-by", "name", "--iterations", "2", "--out", str(out)])
+        == 0
+    )
     assert "train 4 cat + 4 non-cat, test 4 cat + 4 non-cat (labelled by name)" in capsys.readouterr().out
     from tinygrad_np.data.datasets import load_image_folder
 
@@ -208,7 +211,9 @@ def test_float_tiff_is_not_black(tmp_path: Path) -> None:
     Image.fromarray(ramp * 1000, mode="F").save(tmp_path / "big.tif")
     from tinygrad_np.data.datasets import ImageLoadError
 
-    with pytest.raises(ImageLoadError, match=r"big.tif: .*range \[0, 1000\]; expected \[0, 1\] or \[0, 255\]"):
+    with pytest.raises(
+        ImageLoadError, match=r"big.tif: .*range \[0, 1000\]; expected \[0, 1\] or \[0, 255\]"
+    ):
         load_image(tmp_path / "big.tif")
 
 

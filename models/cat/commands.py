@@ -196,7 +196,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
             continue
-        p = float(predict_proba(model, to_features(image[None], model.dtype))[0, 0])
+        p = float(predict_proba(model, to_features(image[None], model.dtype or np.float64))[0, 0])
         print(f"{path}: {CLASSES[int(p > 0.5)]} (P(cat) = {p:.4f})")
         shown.append((image, Path(path).name, p))
     if args.grid and shown:

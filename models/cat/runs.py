@@ -17,7 +17,10 @@ from tinygrad_np.data.datasets import CatData
 
 from .model import DEEP_DIMS, TWO_LAYER_DIMS
 
-PRESETS = {"deep": (DEEP_DIMS, "sqrt_fan_in"), "two-layer": (TWO_LAYER_DIMS, 0.01)}
+PRESETS: dict[str, tuple[tuple[int, ...], str | float]] = {
+    "deep": (DEEP_DIMS, "sqrt_fan_in"),
+    "two-layer": (TWO_LAYER_DIMS, 0.01),
+}
 DEFAULTS = {"lr": 0.0075, "momentum": 0.0, "weight_decay": 0.0, "epochs": 2500}
 
 
@@ -34,11 +37,13 @@ def resolve_recipe(args: argparse.Namespace) -> dict[str, Any]:
         raise ValueError(f"--momentum is for sgd; {args.optimizer} has its own betas")
     if args.init_scale is not None and args.init in ("he", "xavier"):
         raise ValueError(f"--init-scale is for --init course or normal; {args.init} sets its own scale")
+    scale: str | float
     if args.layers:
         name, dims, scale = "-".join(map(str, args.layers)), list(args.layers), "sqrt_fan_in"
     else:
         name = args.model or "deep"
-        dims, scale = list(PRESETS[name][0]), PRESETS[name][1]
+        preset_dims, scale = PRESETS[name]
+        dims = list(preset_dims)
     if args.init_scale is not None:
         scale = args.init_scale
     elif args.init in ("he", "xavier"):
@@ -55,7 +60,7 @@ def load_data(args: argparse.Namespace, dtype: Any) -> CatData:
     """The data of ``--data`` labelled by ``--label-by``; ValueError for a split with one class."""
     from tinygrad_np.data.datasets import load_dataset
 
-    options = {}
+    options: dict[str, Any] = {}
     if args.label_by == "extension":
         options = {
             "cat_extensions": _exts(args.cat_extensions),

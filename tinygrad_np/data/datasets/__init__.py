@@ -90,9 +90,7 @@ def _load_dataset(data, dtype, download: bool, label_by: str, options: dict[str,
         raise FileNotFoundError(f"{root}: data folder not found")
     if any((root / name).exists() for name in FILES.values()):
         if label_by != "auto":
-            raise ValueError(
-                f"{root}: label_by={label_by!r} is for image folders; HDF5 files carry labels"
-            )
+            raise ValueError(f"{root}: label_by={label_by!r} is for image folders; HDF5 files carry labels")
         return load_catvnoncat(root, dtype=dtype)
     if is_image_folder(root):
         return load_image_folder(root, dtype=dtype, label_by=label_by, **options)

@@ -63,8 +63,7 @@ def load_image(path: str | os.PathLike[str], size: int = SIZE) -> np.ndarray:
     try:
         with Image.open(path) as im:
             im.load()
-            im = ImageOps.exif_transpose(im)
-            rgb = _to_rgb(im)
+            rgb = _to_rgb(ImageOps.exif_transpose(im))
     except FileNotFoundError:
         raise ImageLoadError(f"{path}: file not found") from None
     except IsADirectoryError:
