@@ -274,6 +274,7 @@ def test_conflicting_options_are_rejected(variant: Path, tmp_path: Path, capsys)
     base = ["train", "--data", str(variant), "--label-by", "extension", "--out", str(tmp_path / "o")]
     for extra, message in (
         (["--iterations", "10", "--epochs", "5"], "give --iterations or --epochs, not both"),
+        (["--iterations", "10", "--batch-size", "4"], "with --batch-size give --epochs"),
         (["--model", "deep", "--layers", "12288,1"], "give --model (a preset) or --layers"),
         (["--init", "he", "--init-scale", "0.1"], "--init-scale is for --init course or normal"),
     ):

@@ -33,6 +33,8 @@ def resolve_recipe(args: argparse.Namespace) -> dict[str, Any]:
         raise ValueError(
             "give --iterations or --epochs, not both (with the full batch one epoch is one iteration)"
         )
+    if args.iterations is not None and args.batch_size is not None:
+        raise ValueError("--iterations counts full-batch steps; with --batch-size give --epochs")
     if args.momentum and args.optimizer != "sgd":
         raise ValueError(f"--momentum is for sgd; {args.optimizer} has its own betas")
     if args.init_scale is not None and args.init in ("he", "xavier"):
