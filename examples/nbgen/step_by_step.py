@@ -35,12 +35,17 @@ import tinygrad_np as tnp
 from models.cat import course_init  # the course's draws (models/cat/model.py)
 
 
-def check(name, ours, expected, atol=5e-9):
+def check(name, ours, expected, atol=5e-9, against="the course's printed value"):
     \"\"\"Print ours and assert it equals expected (the course prints 8 digits: atol 5e-9).\"\"\"
     ours, expected = np.asarray(ours), np.asarray(expected)
     assert ours.shape == expected.shape, (name, ours.shape, expected.shape)
     assert np.allclose(ours, expected, rtol=0, atol=atol), (name, ours, expected)
-    print(f"{name} = {np.array2string(ours, precision=8)}   ✓")
+    print(f"{name} = {np.array2string(ours, precision=8)}   ✓ {against}")
+
+
+def ref(name, ours, expected):
+    \"\"\"check() against the course's formula computed here in plain NumPy.\"\"\"
+    check(name, ours, expected, atol=1e-12, against="NumPy reference")
 
 
 def linear_with(W, b):
@@ -119,9 +124,9 @@ layer = linear_with(W, b)
 layer(A_prev.T)                                   # forward keeps A_prev in the cache
 dA_prev = layer.backward(dZ.T / m).T * m          # the 1/m convention, see the top
 # the course's formulas in plain NumPy, as the reference
-check("dA_prev", dA_prev, W.T @ dZ, atol=1e-12)
-check("dW", layer.weight.grad, dZ @ A_prev.T / m, atol=1e-12)
-check("db", layer.bias.grad, dZ.sum(axis=1) / m, atol=1e-12)
+ref("dA_prev", dA_prev, W.T @ dZ)
+ref("dW", layer.weight.grad, dZ @ A_prev.T / m)
+ref("db", layer.bias.grad, dZ.sum(axis=1) / m)
 """,
     ),
     (
@@ -174,8 +179,8 @@ dZ3 = dAL * AL * (1 - AL)
 dZ2 = (W3.T @ dZ3) * (Z2 > 0)
 dZ1 = (W2.T @ dZ2) * (Z1 > 0)
 for layer, dZ, A_in in ((net[4], dZ3, A2), (net[2], dZ2, A1), (net[0], dZ1, X)):
-    check("dW", layer.weight.grad, dZ @ A_in.T / m, atol=1e-12)
-    check("db", layer.bias.grad, dZ.sum(axis=1) / m, atol=1e-12)
+    ref("dW", layer.weight.grad, dZ @ A_in.T / m)
+    ref("db", layer.bias.grad, dZ.sum(axis=1) / m)
 """,
     ),
     ("md", "## 9. Update: W ← W − α·dW is `SGD(lr=α).step()`"),
