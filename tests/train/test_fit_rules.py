@@ -115,11 +115,11 @@ def test_checkpoint_rng_state_cannot_choose_code(tmp_path):
     tnp.save(arrays, path)
     x, y = _data()
     model = _model()
-    state_before = np.random.get_state()[1].copy()
+    state_before = np.random.get_state()[1].copy()  # noqa: NPY002  (the global state must stay untouched)
     with pytest.raises(CheckpointError, match=r"rng/fit: bit_generator must be one of .*got 'seed'"):
         fit(model, tnp.BCELoss(), tnp.SGD(model.parameters(), lr=0.1, momentum=0.9), x, y, epochs=5,
             resume_from=path, progress="none")  # fmt: skip
-    np.testing.assert_array_equal(np.random.get_state()[1], state_before)
+    np.testing.assert_array_equal(np.random.get_state()[1], state_before)  # noqa: NPY002
 
 
 @pytest.mark.parametrize(
