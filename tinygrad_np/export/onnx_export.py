@@ -128,8 +128,11 @@ def _leaky_relu(g: _Graph, layer: LeakyReLU, path: str, x: str, shape: Shape) ->
     a = layer.negative_slope
     if g.dtype == np.float32 or float(np.float32(a)) == a:
         return g.node("LeakyRelu", [x], path, alpha=a)
-    # ONNX attributes are float32: a float64 slope that float32 rounds goes in as a float64 tensor.
-    return g.node("PRelu", [x, g.init(join(path, "negative_slope"), a)], path)
+    # ONNX attributes are float32: a float64 slope that float32 would round goes in as a float64
+    # tensor, as where(x > 0, x, slope * x) (PRelu has no float64 kernel in onnxruntime before opset 16).
+    positive = g.node("Greater", [x, g.init(join(path, "zero"), 0.0)], path)
+    scaled = g.node("Mul", [x, g.init(join(path, "negative_slope"), a)], path)
+    return g.node("Where", [positive, x, scaled], path)
 
 
 @onnx_converter(Dropout)
