@@ -14,7 +14,7 @@ import numpy as np
 
 from tinygrad_np.export import to_onnx
 
-from .model import load_model, predict_proba
+from .model import layer_sizes, load_model, predict_proba
 
 
 def add_export_parser(subparsers: Any) -> None:
@@ -35,7 +35,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     model = load_model(args.weights)
     if args.dtype:
         model.to(args.dtype)
-    n_in = model[0].in_features
+    n_in = layer_sizes(model)[0]
     try:
         to_onnx(model, args.onnx, (n_in,), opset=args.opset)
     except ImportError as exc:
