@@ -20,12 +20,21 @@ class ExportCase:
     name: str
     build: Callable[[Any, np.random.Generator], tnp.Layer]
     example_shape: tuple[int, ...]
+    # onnxruntime's CPU provider has no float64 Conv or AveragePool kernel: those float64 files are
+    # run with onnx's reference evaluator instead
+    ort_float64: bool = True
 
     def model(self, dtype: Any, seed: int = 0) -> tnp.Layer:
         rng = np.random.default_rng(seed)
         model = self.build(np.dtype(dtype), rng)
         for p in model.parameters():  # biases start at zero: make every number count
             p.data = (p.data + rng.normal(0, 0.5, p.data.shape)).astype(dtype)
+        for layer in model.modules():  # BatchNorm: running statistics that are not 0 and 1
+            if "running_var" in layer._buffers:
+                n = layer.num_features
+                layer.running_mean = rng.normal(0, 1, n).astype(dtype)
+                layer.running_var = rng.uniform(0.5, 2, n).astype(dtype)
+                layer.num_batches_tracked = np.array(7, dtype=np.int64)
         return model
 
     def inputs(self, batch: int, dtype: Any, seed: int = 1) -> np.ndarray:
@@ -65,6 +74,60 @@ CASES = [
         "cat-like-mlp",
         lambda dt, r: tnp.nn.mlp([48, 20, 7, 5, 1], rng=r, dtype=dt, dropout=0.2),
         (48,),
+    ),
+]
+
+
+def _seq(*layers: tnp.Layer) -> tnp.Sequential:
+    return tnp.Sequential(*layers)
+
+
+def _conv(c_in: int, c_out: int, dt: Any, r: np.random.Generator, *args: Any, **kw: Any) -> tnp.Conv2d:
+    return tnp.Conv2d(c_in, c_out, *args, rng=r, dtype=dt, **kw)
+
+
+CASES += [
+    ExportCase("softmax", lambda dt, r: _seq(_lin(7, 5, dt, r), tnp.Softmax(dim=1)), (7,)),
+    ExportCase("log-softmax", lambda dt, r: _seq(_lin(7, 5, dt, r), tnp.LogSoftmax(dim=-1)), (7,)),
+    ExportCase("softmax-on-axis-1-of-3d", lambda dt, r: _seq(_lin(7, 5, dt, r), tnp.Softmax(dim=1)), (4, 7)),
+    ExportCase("flatten", lambda dt, r: _seq(tnp.Flatten(), _lin(60, 3, dt, r)), (3, 4, 5)),
+    ExportCase("flatten-dims-2-3", lambda dt, r: _seq(tnp.Flatten(2, 3), _lin(20, 3, dt, r)), (3, 4, 5)),
+    ExportCase("flatten-all", lambda dt, r: _seq(_lin(5, 2, dt, r), tnp.Flatten(0)), (4, 5)),
+    ExportCase(
+        "conv2d", lambda dt, r: _seq(_conv(3, 4, dt, r, 3, stride=2, padding=1), tnp.ReLU()), (3, 9, 9), False
+    ),
+    ExportCase(
+        "conv2d-pairs-no-bias",
+        lambda dt, r: _seq(_conv(2, 3, dt, r, (3, 2), stride=(1, 2), padding=(0, 1), bias=False)),
+        (2, 7, 8),
+        False,
+    ),
+    ExportCase("maxpool2d", lambda dt, r: _seq(_lin(9, 9, dt, r), tnp.MaxPool2d(2)), (2, 9, 9)),
+    ExportCase(
+        "maxpool2d-overlapping", lambda dt, r: _seq(_lin(9, 9, dt, r), tnp.MaxPool2d(3, 2)), (2, 9, 9)
+    ),
+    ExportCase("avgpool2d", lambda dt, r: _seq(_lin(9, 9, dt, r), tnp.AvgPool2d(2)), (2, 9, 9), False),
+    ExportCase(
+        "avgpool2d-pairs",
+        lambda dt, r: _seq(_lin(9, 9, dt, r), tnp.AvgPool2d((3, 2), (2, 1))),
+        (2, 9, 9),
+        False,
+    ),
+    ExportCase("batchnorm1d", lambda dt, r: _seq(_lin(7, 5, dt, r), tnp.BatchNorm1d(5, dtype=dt)), (7,)),
+    ExportCase("batchnorm1d-on-3d", lambda dt, r: _seq(tnp.BatchNorm1d(5, eps=2**-10, dtype=dt)), (5, 6)),
+    ExportCase("batchnorm2d", lambda dt, r: _seq(_lin(6, 6, dt, r), tnp.BatchNorm2d(3, dtype=dt)), (3, 5, 6)),
+    ExportCase(
+        "small-cnn",
+        lambda dt, r: _seq(
+            _conv(3, 4, dt, r, 3, padding=1),
+            tnp.BatchNorm2d(4, dtype=dt),
+            tnp.ReLU(),
+            tnp.MaxPool2d(2),
+            _seq(tnp.Flatten(), tnp.Dropout(0.3, rng=0), _lin(64, 10, dt, r)),
+            tnp.LogSoftmax(dim=1),
+        ),
+        (3, 8, 8),
+        False,
     ),
 ]
 IDS = [c.name for c in CASES]

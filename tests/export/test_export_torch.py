@@ -21,7 +21,9 @@ def torch_out(module: object, x: np.ndarray) -> np.ndarray:
 
 
 def same_state(a: dict, b: dict) -> None:
-    assert list(a) == list(b)
+    assert sorted(a) == sorted(
+        b
+    )  # PyTorch lists buffers after each layer's parameters, tinygrad_np after all
     for k in a:
         assert a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]), k
 
@@ -128,3 +130,42 @@ def test_without_torch_the_error_says_what_to_install(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r"to_torch needs the optional package 'torch': pip install torch"):
         to_torch(tnp.Sequential(tnp.Linear(3, 2)))
+
+
+@pytest.mark.parametrize(
+    ("module", "message"),
+    [
+        (
+            lambda: torch.nn.Conv2d(2, 3, 3, dilation=2),
+            r"a Conv2d with dilation=\(2, 2\); tinygrad_np supports only dilation=1",
+        ),
+        (lambda: torch.nn.Conv2d(2, 4, 3, groups=2), r"a Conv2d with groups=2"),
+        (lambda: torch.nn.Conv2d(2, 4, 3, padding="same"), r"a Conv2d with padding='same'"),
+        (lambda: torch.nn.MaxPool2d(2, padding=1), r"a MaxPool2d with padding=1"),
+        (lambda: torch.nn.AvgPool2d(2, ceil_mode=True), r"a AvgPool2d with ceil_mode=True"),
+        (lambda: torch.nn.BatchNorm2d(3, affine=False), r"a BatchNorm2d with affine=False"),
+        (lambda: torch.nn.Softmax(), r"a Softmax with dim=None; give the dimension explicitly"),
+    ],
+)
+def test_torch_settings_tinygrad_np_lacks_are_named(module, message: str) -> None:
+    with pytest.raises(UnsupportedLayerError, match=rf"^from_torch: layer '1' is {message}"):
+        from_torch(torch.nn.Sequential(torch.nn.ReLU(), module()))
+
+
+def test_a_native_torch_cnn_comes_over() -> None:
+    torch.manual_seed(0)
+    module = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3, padding=1),
+        torch.nn.BatchNorm2d(4),
+        torch.nn.ReLU(),
+        torch.nn.AvgPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(64, 10),
+        torch.nn.LogSoftmax(dim=1),
+    ).double()
+    x = np.random.default_rng(0).standard_normal((16, 3, 8, 8))
+    module.train()(torch.from_numpy(x))  # move the running statistics away from 0 and 1
+    module.eval()
+    model = from_torch(module)
+    assert isinstance(model[1], tnp.BatchNorm2d) and int(model[1].num_batches_tracked) == 1
+    assert_same_outputs(model(x), torch_out(module, x))

@@ -12,7 +12,8 @@ Each direction is a table of converters keyed by layer type (``ONNX_CONVERTERS``
 
 from ._common import UnsupportedLayerError
 from .onnx_export import ONNX_CONVERTERS, build_onnx, onnx_converter, to_onnx
-from .torch_convert import TORCH_CONVERTERS, from_torch, to_torch, torch_converter
+from .torch_export import TORCH_CONVERTERS, to_torch, torch_converter
+from .torch_import import from_torch
 
 __all__ = [
     "ONNX_CONVERTERS",

@@ -10,134 +10,21 @@ mode: Dropout is the identity (no node) and BatchNorm uses its running statistic
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..nn.activations import LeakyReLU, ReLU, Sigmoid, Tanh
-from ..nn.dropout import Dropout
 from ..nn.layer import Layer
-from ..nn.linear import Linear
-from ..nn.sequential import Sequential
 from ..serialization import atomic_write
 from ..validation import fail
-from ._common import join, model_dtype, require, unsupported
+from . import onnx_layers  # noqa: F401  (registers the converters)
+from ._common import model_dtype, require
+from ._onnx_graph import ONNX_CONVERTERS, WHO, _Graph, convert, in_shape, onnx_converter
 
-Shape = tuple[int | None, ...]
+__all__ = ["ONNX_CONVERTERS", "build_onnx", "onnx_converter", "to_onnx"]
+
 DEFAULT_OPSET = 17
-MIN_OPSET = 13  # Softmax/LogSoftmax with the per-axis meaning, Split/Squeeze inputs
-WHO = "to_onnx"
-
-
-class _Graph:
-    """The nodes and initializers of the graph being built, all in one dtype."""
-
-    def __init__(self, onnx: Any, dtype: np.dtype) -> None:
-        self.onnx, self.dtype = onnx, dtype
-        self.nodes: list[Any] = []
-        self.initializers: list[Any] = []
-
-    def init(self, name: str, array: Any) -> str:
-        """Add the initializer ``name`` holding ``array`` (cast to the graph's dtype); returns ``name``."""
-        value = np.ascontiguousarray(array, dtype=self.dtype)
-        self.initializers.append(self.onnx.numpy_helper.from_array(value, name))
-        return name
-
-    def node(self, op: str, inputs: Sequence[str], path: str, suffix: str = "", **attrs: Any) -> str:
-        """Add one ``op`` node of layer ``path``; returns its output's name ("/2/1/Gemm_output")."""
-        name = "/" + path.replace(".", "/") + f"/{op}{suffix}" if path else f"/{op}{suffix}"
-        output = f"{name}_output"
-        self.nodes.append(self.onnx.helper.make_node(op, list(inputs), [output], name=name, **attrs))
-        return output
-
-
-Converter = Callable[[_Graph, Any, str, str, Shape], str]
-ONNX_CONVERTERS: dict[type[Layer], Converter] = {}
-
-
-def onnx_converter(*types: type[Layer]) -> Callable[[Converter], Converter]:
-    """Register ``f(graph, layer, path, x, shape) -> output name`` as the converter of ``types``."""
-
-    def register(f: Converter) -> Converter:
-        for t in types:
-            ONNX_CONVERTERS[t] = f
-        return f
-
-    return register
-
-
-def convert(g: _Graph, layer: Layer, path: str, x: str, shape: Shape) -> str:
-    """Append ``layer`` (the one at ``path``) applied to tensor ``x`` of ``shape``; returns its output."""
-    f = ONNX_CONVERTERS.get(type(layer))
-    if f is None:
-        raise unsupported(WHO, path, layer, [t.__name__ for t in ONNX_CONVERTERS])
-    return f(g, layer, path, x, shape)
-
-
-def _in_shape(path: str, layer: Layer, shape: Shape) -> Shape:
-    """The output shape of ``layer`` for ``shape``, a ValueError naming the layer if it does not fit."""
-    try:
-        return layer.output_shape(shape)
-    except (ValueError, TypeError, IndexError) as e:
-        raise fail(
-            WHO, f"the input of layer {path!r} ({layer!r})", "fit the layer", f"shape {shape}: {e}"
-        ) from e
-
-
-@onnx_converter(Sequential)
-def _sequential(g: _Graph, model: Sequential, path: str, x: str, shape: Shape) -> str:
-    for name, layer in model.named_children():
-        x = convert(g, layer, join(path, name), x, shape)
-        shape = _in_shape(join(path, name), layer, shape)
-    return x
-
-
-@onnx_converter(Linear)
-def _linear(g: _Graph, layer: Linear, path: str, x: str, shape: Shape) -> str:
-    if len(shape) < 2 or shape[-1] != layer.in_features:
-        got = "(" + ", ".join("batch" if s is None else str(s) for s in shape) + ")"
-        raise fail(
-            WHO, f"the input of layer {path!r} ({layer!r})", f"end in {layer.in_features} features", got
-        )
-    w = g.init(join(path, "weight"), layer.weight.data)
-    b = [g.init(join(path, "bias"), layer.bias.data)] if layer.bias is not None else []
-    if len(shape) == 2:
-        return g.node("Gemm", [x, w, *b], path, transB=1)  # x @ W.T + b with W as stored (out, in)
-    y = g.node("MatMul", [x, g.node("Transpose", [w], path)], path)  # Gemm is 2-d only
-    return g.node("Add", [y, *b], path) if b else y
-
-
-@onnx_converter(ReLU)
-def _relu(g: _Graph, layer: ReLU, path: str, x: str, shape: Shape) -> str:
-    return g.node("Relu", [x], path)
-
-
-@onnx_converter(Sigmoid)
-def _sigmoid(g: _Graph, layer: Sigmoid, path: str, x: str, shape: Shape) -> str:
-    return g.node("Sigmoid", [x], path)
-
-
-@onnx_converter(Tanh)
-def _tanh(g: _Graph, layer: Tanh, path: str, x: str, shape: Shape) -> str:
-    return g.node("Tanh", [x], path)
-
-
-@onnx_converter(LeakyReLU)
-def _leaky_relu(g: _Graph, layer: LeakyReLU, path: str, x: str, shape: Shape) -> str:
-    a = layer.negative_slope
-    if g.dtype == np.float32 or float(np.float32(a)) == a:
-        return g.node("LeakyRelu", [x], path, alpha=a)
-    # ONNX attributes are float32: a float64 slope that float32 would round goes in as a float64
-    # tensor, as where(x > 0, x, slope * x) (PRelu has no float64 kernel in onnxruntime before opset 16).
-    positive = g.node("Greater", [x, g.init(join(path, "zero"), 0.0)], path)
-    scaled = g.node("Mul", [x, g.init(join(path, "negative_slope"), a)], path)
-    return g.node("Where", [positive, x, scaled], path)
-
-
-@onnx_converter(Dropout)
-def _dropout(g: _Graph, layer: Dropout, path: str, x: str, shape: Shape) -> str:
-    return x  # the identity at inference: no node
+MIN_OPSET = 13  # Softmax/LogSoftmax with the per-axis meaning
 
 
 def _example_shape(input_shape: Any) -> tuple[int, ...]:
@@ -183,7 +70,7 @@ def build_onnx(model: Layer, input_shape: Any, opset: int | None = None, *, dtyp
     dt = model_dtype(WHO, model, dtype)
     g = _Graph(onnx, dt)
     out = convert(g, model, "", "input", (None, *example))
-    out_shape = _in_shape("", model, (None, *example))
+    out_shape = in_shape("", model, (None, *example))
     if out == "input" or not g.nodes:
         out = g.node("Identity", ["input"], "")
     for node in g.nodes:  # the last node's output is the graph's output, named "output"
