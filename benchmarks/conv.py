@@ -133,7 +133,9 @@ def conv_steps(dtype: np.dtype) -> dict[str, Callable[[], Step]]:
         import torch
 
         def theirs() -> Step:
-            layer = torch.nn.Conv2d(32, 32, 3, padding=1).to(torch.float32 if dtype == np.float32 else torch.float64)
+            layer = torch.nn.Conv2d(32, 32, 3, padding=1).to(
+                torch.float32 if dtype == np.float32 else torch.float64
+            )
             xt, gt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(g)
 
             def step(i: int) -> float:
@@ -198,8 +200,11 @@ def main(argv: list[str] | None = None) -> None:
         if torch_available():
             factories["PyTorch"] = lambda: torch_cnn_step(state, x, y, a.batch)
         res = alternate(factories, a.steps, a.chunk, a.repeats, a.pause)
-        _table(f"small CNN training, {a.steps} steps of batch {a.batch} (time per step; epoch = all steps)", res,
-               a.steps)
+        _table(
+            f"small CNN training, {a.steps} steps of batch {a.batch} (time per step; epoch = all steps)",
+            res,
+            a.steps,
+        )
     if "memory" in only:
         rows = []
         for fw in ["tinygrad_np"] + (["PyTorch"] if torch_available() else []):
@@ -209,13 +214,21 @@ def main(argv: list[str] | None = None) -> None:
             loop = out["loop_peak_mib"]
             rows.append([fw, f"{out['peak_rss_mib']:.0f} MiB", "n/a" if loop is None else f"{loop:.1f} MiB"])
         print("### peak memory of the CNN run (fresh process each)\n")
-        print(markdown_table(["trainer", "peak RSS", "peak allocated in the loop (tracemalloc)"], rows) + "\n")
+        print(
+            markdown_table(["trainer", "peak RSS", "peak allocated in the loop (tracemalloc)"], rows) + "\n"
+        )
 
 
 def _table(title: str, res: dict[str, Any], steps: int) -> None:
     base = res["tinygrad_np"].median
     rows = [
-        [name, fmt_time(t.median), fmt_time(t.median * steps), f"{t.median / base:.2f}", f"{t.final_loss:.6g}"]
+        [
+            name,
+            fmt_time(t.median),
+            fmt_time(t.median * steps),
+            f"{t.median / base:.2f}",
+            f"{t.final_loss:.6g}",
+        ]
         for name, t in res.items()
     ]
     if "PyTorch" in res:

@@ -33,8 +33,8 @@ class CrossEntropyLoss(Loss):
         super().__init__(reduction)
         if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
             raise fail("CrossEntropyLoss", "ignore_index", "be an integer", ignore_index, error=TypeError)
-        self.ignore_index = int(ignore_index)
-        self.label_smoothing = check_finite_float(
+        self.ignore_index: int = int(ignore_index)
+        self.label_smoothing: float = check_finite_float(
             "CrossEntropyLoss", "label_smoothing", label_smoothing, minimum=0.0, maximum=1.0
         )
 

@@ -45,16 +45,17 @@ class MaxPool2d(_Pool2d):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x, out_hw, positions = self._setup(x)
-        # Running maximum over the kernel positions, and which position holds it (strictly greater
-        # replaces, so the first maximum wins ties). np.maximum and np.where, not masked copies:
-        # those are several times slower.
-        best = window(x, 0, 0, out_hw, self.stride).copy()
-        where = np.zeros(best.shape, dtype=np.uint8 if len(positions) < 256 else np.int32)
+        # Running maximum over the kernel positions, and which position holds it: a strictly larger
+        # value replaces it, so the first maximum in row-major order wins ties. Positions only grow,
+        # so "where = p if larger" is where = max(where, larger * p). Only ufuncs, which keep the
+        # input's memory layout (order "K"): no masked copies, no transposes (each costs several times more).
+        best = window(x, 0, 0, out_hw, self.stride).copy(order="K")
+        where = np.zeros_like(best, dtype=np.uint8 if len(positions) < 256 else np.int32)
         for p, (i, j) in enumerate(positions[1:], start=1):
             v = window(x, i, j, out_hw, self.stride)
-            larger = v > best
+            larger = np.greater(v, best)
             np.maximum(best, v, out=best)
-            where = np.where(larger, where.dtype.type(p), where)
+            np.maximum(where, np.multiply(larger, p, dtype=where.dtype), out=where)
         self._cache = (x, where, out_hw, positions)
         return best
 
@@ -85,7 +86,7 @@ class AvgPool2d(_Pool2d):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x, out_hw, positions = self._setup(x)
-        total = window(x, 0, 0, out_hw, self.stride).copy()
+        total = window(x, 0, 0, out_hw, self.stride).copy(order="K")  # keeps x's memory layout
         for i, j in positions[1:]:
             total += window(x, i, j, out_hw, self.stride)
         total *= x.dtype.type(1.0 / len(positions))

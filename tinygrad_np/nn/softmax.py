@@ -18,7 +18,7 @@ class _AlongDim(Layer):
         super().__init__()
         if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
             raise fail(type(self).__name__, "dim", "be an integer", dim, error=TypeError)
-        self.dim = int(dim)
+        self.dim: int = int(dim)
 
     def _axis(self, x: np.ndarray) -> int:
         if not -x.ndim <= self.dim < x.ndim:
