@@ -8,7 +8,7 @@ Layout: ``nn`` (Parameter, Layer tree, layers, losses, init), ``optim`` (optimis
 checkpoints), and the small modules ``serialization``, ``metrics``, ``gradcheck``, ``validation``.
 """
 
-from . import metrics, optim
+from . import export, metrics, optim  # export: onnx/torch are imported only when a conversion runs
 from .data import BatchIterator, epoch_batches, minibatches
 from .gradcheck import GradcheckReport, gradcheck
 from .nn import (
@@ -91,6 +91,7 @@ __all__ = [
     "TrainingDivergedError",
     "datasets",
     "epoch_batches",
+    "export",
     "fit",
     "gradcheck",
     "init",
