@@ -108,6 +108,21 @@ def _numeric_grad(f: Any, a: np.ndarray, eps: float) -> np.ndarray:
     return grad
 
 
+def _check_loss(loss: Loss, x: np.ndarray, target: np.ndarray | None, eps: float) -> GradcheckReport:
+    """The objective is ``loss(x, target)``; only "input" is checked."""
+    if target is None:
+        raise ValueError("gradcheck of a loss needs a target")
+    t = target
+
+    def objective() -> float:
+        return loss(x, t)
+
+    report = GradcheckReport(value=objective())
+    analytic_x = loss.backward()
+    _record(report, "input", analytic_x, _numeric_grad(objective, x, eps))
+    return report
+
+
 def gradcheck(
     module: Layer | Loss,
     x: np.ndarray,
@@ -129,18 +144,7 @@ def gradcheck(
     module = copy.deepcopy(module)
     x = np.array(x, dtype=np.float64)  # a float64 copy we may perturb
     if isinstance(module, Loss):
-        if target is None:
-            raise ValueError("gradcheck of a loss needs a target")
-
-        def objective() -> float:
-            return module(x, target)
-
-        value = objective()
-        analytic_x = module.backward()
-        report = GradcheckReport(value=value)
-        _record(report, "input", analytic_x, _numeric_grad(objective, x, eps))
-        return report
-
+        return _check_loss(module, x, target, eps)
     if not isinstance(module, Layer):
         raise TypeError(f"gradcheck takes a Layer, Sequential or Loss, got {type(module).__name__}")
     module.to(np.float64)
@@ -149,22 +153,26 @@ def gradcheck(
     loss_fn = copy.deepcopy(loss_fn)
     r = None
     # Random layers (Dropout in training mode): the same draws on every forward pass (a fixed mask).
-    gens = {id(g): g for g in (getattr(m, "rng", None) for m in module.modules())}
-    saved = {k: g.bit_generator.state for k, g in gens.items() if isinstance(g, np.random.Generator)}
+    rngs = {
+        id(g): g
+        for g in (getattr(m, "rng", None) for m in module.modules())
+        if isinstance(g, np.random.Generator)
+    }
+    saved = {k: g.bit_generator.state for k, g in rngs.items()}
 
     def objective() -> float:
         nonlocal r
         for k, state in saved.items():
-            gens[k].bit_generator.state = state
+            rngs[k].bit_generator.state = state
         out = module(x)
-        if loss_fn is not None:
+        if loss_fn is not None and target is not None:
             return loss_fn(out, target)
         if r is None:
             r = np.random.default_rng(seed).standard_normal(out.shape)
         return float(np.sum(out * r))
 
     value = objective()
-    grad_out = loss_fn.backward() if loss_fn is not None else r
+    grad_out = loss_fn.backward() if loss_fn is not None else np.asarray(r)
     analytic_x = module.backward(grad_out, input_grad=True)  # Sequential returns dloss/dx only if asked
     named = module.named_parameters()
     analytic = {name: None if p.grad is None else np.array(p.grad, copy=True) for name, p in named}

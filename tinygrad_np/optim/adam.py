@@ -39,8 +39,10 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         h = {"betas": betas, "eps": eps, "weight_decay": weight_decay}
-        for k, v in self._checked(type(self).__name__, "", h).items():
-            setattr(self, k, v)
+        c = self._checked(type(self).__name__, "", h)
+        self.betas: tuple[float, float] = c["betas"]
+        self.eps: float = c["eps"]
+        self.weight_decay: float = c["weight_decay"]
 
     def _checked(self, who: str, prefix: str, h: dict[str, Any]) -> dict[str, Any]:
         out = super()._checked(who, prefix, h)

@@ -36,8 +36,11 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         h = {"momentum": momentum, "dampening": dampening, "weight_decay": weight_decay, "nesterov": nesterov}
-        for k, v in self._checked("SGD", "", h).items():
-            setattr(self, k, v)
+        c = self._checked("SGD", "", h)
+        self.momentum: float = c["momentum"]
+        self.dampening: float = c["dampening"]
+        self.weight_decay: float = c["weight_decay"]
+        self.nesterov: bool = c["nesterov"]
 
     def _checked(self, who: str, prefix: str, h: dict[str, Any]) -> dict[str, Any]:
         out = super()._checked(who, prefix, h)
