@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..nn.layer import Layer, in_context
-from ..serialization import load, save, split
+from ..serialization import load, read_header, save, split
 
 if TYPE_CHECKING:
     from .state import TrainState
@@ -248,8 +248,21 @@ def save_checkpoint(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarra
     save({"format": np.array(FORMAT), **arrays}, path)
 
 
-def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """Read a checkpoint written by fit()'s ModelCheckpoint (np.load with allow_pickle=False)."""
+def load_checkpoint(path: str | os.PathLike[str], model: Layer | None = None) -> dict[str, np.ndarray]:
+    """Read a checkpoint written by fit()'s ModelCheckpoint (no pickle). With ``model``, the names
+    and shapes of the saved weights are checked against it from the file's headers, before any
+    array is read."""
+    header = read_header(path)
+    if "format" not in header or header["format"].dtype.kind != "U" or header["format"].shape != ():
+        raise CheckpointError(
+            f"{os.fspath(path)}: the format must be {FORMAT!r}, got no format entry; plain weight files "
+            "load with model.load(path)"
+        )
+    if model is not None:
+        try:
+            model.check_shapes({k: a.shape for k, a in split(header, "model").items()})
+        except (KeyError, ValueError) as e:
+            raise in_context(e, os.fspath(path)) from e
     arrays = load(path)
     found = str(arrays.get("format", "none"))
     if found != FORMAT:
@@ -262,4 +275,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
 
 def load_weights(model: Layer, path: str | os.PathLike[str]) -> Layer:
     """Load only the model weights of a checkpoint into ``model`` (strict); returns the model."""
-    return model.load_state_dict(split(load_checkpoint(path), "model"))
+    arrays = load_checkpoint(path, model)
+    try:
+        return model.load_state_dict(split(arrays, "model"))
+    except (KeyError, ValueError, TypeError) as e:
+        raise in_context(e, os.fspath(path)) from e

@@ -169,7 +169,7 @@ def fit(
         m=len(plan.x),
     )
     if resume_from is not None:
-        ckpt.restore(state, ckpt.load_checkpoint(resume_from), os.fspath(resume_from))
+        ckpt.restore(state, ckpt.load_checkpoint(resume_from, model), os.fspath(resume_from))
     if plan.shuffle and state.rng is None:
         raise fail(
             "fit",
