@@ -162,9 +162,20 @@ def _check_position(state: TrainState, arrays: Mapping[str, np.ndarray], source:
     partial = split(arrays, "partial")
     if step and set(partial) != {"loss_sum", "correct", "seen", "seconds"}:
         raise CheckpointError("a mid-epoch checkpoint must have partial/loss_sum, correct, seen, seconds")
+    for k, v in partial.items():
+        if np.shape(v) != () or np.asarray(v).dtype.kind not in "iuf" or not np.isfinite(v) or v < 0:
+            raise CheckpointError(f"partial/{k} must be a finite number >= 0, got {v!r}")
     order = arrays.get("epoch_order")
-    if order is not None and (order.shape != (state.m,) or order.dtype.kind not in "iu"):
+    if order is not None and (
+        order.shape != (state.m,)
+        or order.dtype.kind not in "iu"
+        or not np.array_equal(np.sort(order), np.arange(state.m))
+    ):
         raise CheckpointError(f"epoch_order must be a permutation of {state.m} indices")
+    if "reference_loss" in arrays:
+        ref = np.asarray(arrays["reference_loss"])
+        if ref.shape != () or ref.dtype.kind not in "iuf" or not np.isfinite(ref) or ref < 0:
+            raise CheckpointError(f"reference_loss must be a finite number >= 0, got {ref!r}")
     return epoch, step
 
 
