@@ -214,7 +214,11 @@ def _with(state: dict, **changes) -> dict:
         ({"hparams__betas": np.array(0.9)}, TypeError, r"'hparams/betas' must be 2 real numbers"),
         ({"hparams__eps": None}, KeyError, r"hyper-parameters"),
         ({"state__0__exp_avg": np.array("abc")}, TypeError, r"'state/0/exp_avg' must hold real numbers"),
-        ({"state__0__exp_avg": np.array(1.0)}, ValueError, r"'state/0/exp_avg' must have the parameter's shape"),
+        (
+            {"state__0__exp_avg": np.array(1.0)},
+            ValueError,
+            r"'state/0/exp_avg' must have the parameter's shape",
+        ),
         ({"state__0__exp_avg_sq": np.array([-1.0, 1.0])}, ValueError, r"'state/0/exp_avg_sq' must be >= 0"),
         ({"state__0__exp_avg": np.array([np.inf, 1.0])}, ValueError, r"'state/0/exp_avg' must be finite"),
         ({"state__0__step": np.array(-1)}, ValueError, r"'state/0/step' must be an integer >= 0"),
@@ -230,7 +234,7 @@ def _with(state: dict, **changes) -> dict:
     ],
 )
 def test_optimizer_load_state_dict_checks_everything_first(changes, error, match) -> None:
-    opt, good = trained_adam()
+    _opt, good = trained_adam()
     fresh_p = Parameter(np.array([1.0, 2.0]))
     fresh = tnp.Adam([fresh_p], lr=0.5)
     with pytest.raises(error, match=match):
@@ -239,7 +243,7 @@ def test_optimizer_load_state_dict_checks_everything_first(changes, error, match
 
 
 def test_optimizer_load_state_dict_round_trip_still_works() -> None:
-    opt, good = trained_adam()
+    _opt, good = trained_adam()
     p = Parameter(np.array([1.0, 2.0]))
     other = tnp.Adam([p], lr=0.5)
     other.load_state_dict(good)
@@ -315,7 +319,9 @@ def test_gradcheck_names_why_a_tensor_could_not_be_checked() -> None:
 
 def test_gradcheck_of_a_training_mode_model_with_dropout_uses_a_fixed_mask() -> None:
     rng = np.random.default_rng(3)
-    model = tnp.Sequential(tnp.Linear(5, 6, rng=rng), tnp.Tanh(), tnp.Dropout(0.5, rng=rng), tnp.Linear(6, 2, rng=rng))
+    model = tnp.Sequential(
+        tnp.Linear(5, 6, rng=rng), tnp.Tanh(), tnp.Dropout(0.5, rng=rng), tnp.Linear(6, 2, rng=rng)
+    )
     model.train()
     x = rng.standard_normal((4, 5))
     report = tnp.gradcheck(model, x)
