@@ -167,6 +167,18 @@ class _Deadline(DownloadError):
     """The overall download deadline passed."""
 
 
+def _read(read, remaining) -> bytes:
+    """One ``read(_CHUNK)`` from the response; urllib3's errors become requests' (or _Deadline)."""
+    import requests
+    import urllib3
+
+    try:
+        return read(_CHUNK)
+    except urllib3.exceptions.HTTPError as exc:
+        remaining()  # raises _Deadline if that is why the read failed
+        raise requests.exceptions.ConnectionError(exc) from None
+
+
 def _sized_downloader(expected: RemoteFile, deadline: float):
     """A pooch downloader that streams with requests, stops as soon as the server announces or sends
     more than ``expected.size`` bytes (ValueError, like pooch's checksum errors) and raises _Deadline
@@ -194,7 +206,7 @@ def _sized_downloader(expected: RemoteFile, deadline: float):
             try:
                 received = 0
                 read = getattr(r.raw, "read1", r.raw.read)  # read1: whatever has arrived, so we can stop
-                while chunk := read(_CHUNK):
+                while chunk := _read(read, remaining):
                     received += len(chunk)
                     if received > expected.size:
                         raise ValueError(
