@@ -97,7 +97,7 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
         if v.dtype == object:
             raise TypeError(f"save(): {k!r} is an object array, which would need pickle")
     with atomic_write(path) as f:
-        np.savez(f, **arrays)
+        np.savez(f, **arrays)  # type: ignore[arg-type]  # (numpy stubs take the first kwarg for allow_pickle)
 
 
 class ArrayInfo(NamedTuple):

@@ -184,7 +184,7 @@ def restore(state: TrainState, arrays: Mapping[str, np.ndarray], source: str) ->
     backup = (
         state.model.state_dict(),
         state.optimizer.state_dict(),
-        state.scheduler and state.scheduler.state_dict(),
+        state.scheduler.state_dict() if state.scheduler is not None else None,
     )
     try:
         state.model.load_state_dict(split(arrays, "model"))
