@@ -139,9 +139,9 @@ def conv_steps(dtype: np.dtype) -> dict[str, Callable[[], Step]]:
         import torch
 
         def theirs() -> Step:
-            layer = torch.nn.Conv2d(32, 32, 3, padding=1).to(
-                torch.float32 if dtype == np.float32 else torch.float64
-            )
+            layer = torch.nn.Conv2d(32, 32, 3, padding=1)
+            same = tnp.Conv2d(32, 32, 3, padding=1, rng=np.random.default_rng(0), dtype=dtype)
+            layer.load_state_dict({k: torch.from_numpy(v) for k, v in same.state_dict().items()})
             xt, gt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(g)
 
             def step(i: int) -> float:
