@@ -121,11 +121,12 @@ class Layer:
         """Every state-dict key with its current array and Parameter (None for a buffer). A layer
         used twice appears under each of its names, as in PyTorch's state dict."""
         slots: dict[str, tuple[np.ndarray, Parameter | None]] = {}
-        for prefix, layer in self.named_modules(remove_duplicate=False):
+        for prefix, layer in self.named_modules(remove_duplicate=False):  # PyTorch's order: per module,
+            dot = f"{prefix}." if prefix else ""  # its parameters, then its buffers
             for name, p in layer._own_parameters():
-                slots[f"{prefix}.{name}" if prefix else name] = (p.data, p)
-        for prefix, layer, name in self._buffer_slots(remove_duplicate=False):
-            slots[f"{prefix}.{name}" if prefix else name] = (getattr(layer, name), None)
+                slots[dot + name] = (p.data, p)
+            for name in layer._buffers:
+                slots[dot + name] = (getattr(layer, name), None)
         return slots
 
     def zero_grad(self) -> None:
