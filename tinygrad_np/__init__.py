@@ -3,12 +3,16 @@
 model = tnp.Sequential(tnp.Linear(12288, 20), tnp.ReLU(), tnp.Linear(20, 1), tnp.Sigmoid())
 loss = loss_fn(model(x), y); model.backward(loss_fn.backward()); opt.step()
 
+Graphs: ``Tensor`` records operations for ``backward()`` (``autograd``); layers, losses and ``Module``
+subclasses accept Tensors and become graph nodes; ``functional`` holds Tensor functions (``F.relu``...).
+
 Layout: ``nn`` (Parameter, Layer tree, layers, losses, init), ``optim`` (optimisers, schedules),
 ``data`` (mini-batches; ``data.datasets`` loads the examples' data), ``train`` (fit, callbacks,
 checkpoints), and the small modules ``serialization``, ``metrics``, ``gradcheck``, ``validation``.
 """
 
-from . import metrics, optim
+from . import functional, metrics, optim
+from .autograd import Function, Tensor, draw_graph, no_grad
 from .data import BatchIterator, epoch_batches, minibatches
 from .gradcheck import GradcheckReport, gradcheck
 from .nn import (
@@ -19,6 +23,8 @@ from .nn import (
     LeakyReLU,
     Linear,
     Loss,
+    Module,
+    ModuleList,
     MSELoss,
     Parameter,
     ReLU,
@@ -55,6 +61,7 @@ __all__ = [
     "CheckpointError",
     "Dropout",
     "EarlyStopping",
+    "Function",
     "GradcheckReport",
     "History",
     "Layer",
@@ -63,6 +70,8 @@ __all__ = [
     "Loss",
     "MSELoss",
     "ModelCheckpoint",
+    "Module",
+    "ModuleList",
     "Optimizer",
     "Parameter",
     "ReLU",
@@ -70,10 +79,13 @@ __all__ = [
     "Sigmoid",
     "StateDictKeyError",
     "Tanh",
+    "Tensor",
     "TrainingDivergedError",
     "datasets",
+    "draw_graph",
     "epoch_batches",
     "fit",
+    "functional",
     "gradcheck",
     "init",
     "load",
@@ -81,6 +93,7 @@ __all__ = [
     "load_weights",
     "metrics",
     "minibatches",
+    "no_grad",
     "optim",
     "save",
 ]

@@ -10,6 +10,7 @@ from .dropout import Dropout
 from .layer import Layer, StateDictKeyError
 from .linear import Linear
 from .losses import BCELoss, BCEWithLogitsLoss, Loss, MSELoss
+from .module import Module, ModuleList
 from .parameter import Parameter
 from .sequential import Sequential
 
@@ -22,6 +23,8 @@ __all__ = [
     "Linear",
     "Loss",
     "MSELoss",
+    "Module",
+    "ModuleList",
     "Parameter",
     "ReLU",
     "Sequential",
