@@ -28,8 +28,12 @@ def draw_graph(t: Any, path: str | os.PathLike[str] | None = None, *, model: Any
         if layer is not None:
             for n, p in layer.named_parameters():
                 names.setdefault(id(p), f"{type(layer).__name__}.{n}")
+    inputs = [  # tensors fed in without requires_grad (e.g. the data): drawn, not differentiated
+        x for t_ in order if t_._ctx is not None for x in t_._ctx.inputs if hasattr(x, "_ctx")
+    ]
+    order = list({id(x): x for x in inputs if not x.requires_grad}.values()) + order
     ids = {id(x): f"n{i}" for i, x in enumerate(order)}
-    lines = ["digraph graph {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];']
+    lines = ["digraph G {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];']
     for x in order:
         if x._ctx is not None:
             label, shape = f"{x._ctx.name()}\\n{_shape(x)}", "box"
@@ -41,8 +45,8 @@ def draw_graph(t: Any, path: str | os.PathLike[str] | None = None, *, model: Any
         lines.append(f'  {ids[id(x)]} [label="{label}", shape={shape}{style}];')
     for x in order:
         if x._ctx is not None:
-            for inp, needs in zip(x._ctx.inputs, x._ctx.needs_input_grad, strict=True):
-                if needs:
+            for inp in x._ctx.inputs:
+                if id(inp) in ids:
                     lines.append(f"  {ids[id(inp)]} -> {ids[id(x)]};")
     lines.append("}")
     dot = "\n".join(lines) + "\n"

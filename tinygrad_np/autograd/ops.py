@@ -78,8 +78,8 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         a2 = a[None, :] if a.ndim == 1 else a  # a vector is a one-row matrix ...
         b2 = b[:, None] if b.ndim == 1 else b  # ... or a one-column one
-        g2 = np.expand_dims(g, -2) if a.ndim == 1 else g
-        g2 = np.expand_dims(g2, -1) if b.ndim == 1 else g2
+        g2 = np.expand_dims(g, -1) if b.ndim == 1 else g  # g gets back the dimensions @ dropped
+        g2 = np.expand_dims(g2, -2) if a.ndim == 1 else g2
         da, db = ctx.needs_input_grad
         ga = g2 @ np.swapaxes(b2, -1, -2) if da else None  # dL/da = g b^T
         gb = np.swapaxes(a2, -1, -2) @ g2 if db else None  # dL/db = a^T g
