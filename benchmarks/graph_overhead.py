@@ -36,7 +36,10 @@ def main(argv: list[str] | None = None) -> None:
     y = rng.integers(0, 2, size=256).astype(np.float64)
     batches = [(x[i : i + 1], y[i : i + 1]) for i in range(len(x))]
     weights = initial_weights(DIMS)
-    factories: dict[str, Callable] = {"array path": tinygrad_np_trainer, "graph mode": tinygrad_np_graph_trainer}
+    factories: dict[str, Callable] = {
+        "array path": tinygrad_np_trainer,
+        "graph mode": tinygrad_np_graph_trainer,
+    }
     if torch_available():
         factories["PyTorch"] = torch_trainer
     steps = {name: f(weights, 0.01, batches) for name, f in factories.items()}

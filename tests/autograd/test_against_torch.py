@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from graph_strategies import values
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -45,6 +45,9 @@ def test_random_expressions_match_torch(shapes, steps, data) -> None:
     for name, swap in steps:
         x, y = (y, STEPS[name](x, y)) if swap else (STEPS[name](x, y), y)
         tx, ty = (ty, _torch_step(name, tx, ty)) if swap else (_torch_step(name, tx, ty), ty)
+        # Keep values moderate: where tanh or sigmoid saturate, one-ulp differences between NumPy's
+        # and torch's elementary functions decide whether a gradient is 0 or 1e-8.
+        assume(np.all(np.abs(x.data) < 8) and np.all(np.abs(y.data) < 8))
     (x.sum() + y.sum()).backward()
     (tx.sum() + ty.sum()).backward()
     for a, t in zip(ours, theirs, strict=True):

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from .parameter import Parameter
 
 
 class LayerNode(Function):
@@ -52,4 +53,8 @@ class LayerNode(Function):
 
 def layer_node(layer: Any, x: Tensor) -> Tensor:
     """``layer(x)`` for a Tensor ``x``, recorded as one node."""
-    return LayerNode.apply(x, *layer.parameters(), layer=layer)  # type: ignore[no-any-return]
+    if next(iter(layer.named_children()), None) is None:  # the usual leaf layer: no tree walk
+        params = [v for v in vars(layer).values() if isinstance(v, Parameter)]
+    else:
+        params = layer.parameters()
+    return LayerNode.apply(x, *params, layer=layer)  # type: ignore[no-any-return]
