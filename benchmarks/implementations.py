@@ -88,6 +88,26 @@ def tinygrad_np_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
     return step
 
 
+def tinygrad_np_graph_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
+    """The same model in graph mode: loss = loss_fn(model(Tensor(x)), y); loss.backward(); opt.step()."""
+    import tinygrad_np as tnp
+
+    model = build_tinygrad_np(weights)
+    loss_fn = tnp.BCELoss()
+    opt = tnp.SGD(model.parameters(), lr=lr)
+    tensors = [(tnp.Tensor(x), y) for x, y in batches]
+    n = len(tensors)
+
+    def step(i: int) -> float:
+        x, y = tensors[i % n]
+        loss = loss_fn(model(x), y)  # a 0-d Tensor; Sigmoid + BCELoss fused in the graph
+        loss.backward()
+        opt.step()
+        return float(loss)
+
+    return step
+
+
 # -- the course's code -----------------------------------------------------------------------------------
 def course_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
     """The course's L-layer code (benchmarks/course_reference.py), samples in columns."""
@@ -147,6 +167,7 @@ def floor_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
 
 TRAINERS: dict[str, Callable[[Weights, float, Batches], Step]] = {
     "tinygrad_np": tinygrad_np_trainer,
+    "tinygrad_np (graph)": tinygrad_np_graph_trainer,
     "course (NumPy)": course_trainer,
     "PyTorch": torch_trainer,
     "floor": floor_trainer,

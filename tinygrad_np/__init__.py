@@ -3,12 +3,21 @@
 model = tnp.Sequential(tnp.Linear(12288, 20), tnp.ReLU(), tnp.Linear(20, 1), tnp.Sigmoid())
 loss = loss_fn(model(x), y); model.backward(loss_fn.backward()); opt.step()
 
+Graphs: ``Tensor`` records operations for ``backward()`` (``autograd``); layers, losses and ``Module``
+subclasses accept Tensors and become graph nodes; ``functional`` holds Tensor functions (``F.relu``...).
+
 Layout: ``nn`` (Parameter, Layer tree, layers, losses, init), ``optim`` (optimisers, schedules),
 ``data`` (mini-batches; ``data.datasets`` loads the examples' data), ``train`` (fit, callbacks,
 checkpoints), and the small modules ``serialization``, ``metrics``, ``gradcheck``, ``validation``.
 """
 
-from . import export, metrics, optim  # export: onnx/torch are imported only when a conversion runs
+from . import (  # export: onnx/torch are imported only when a conversion runs
+    export,
+    functional,
+    metrics,
+    optim,
+)
+from .autograd import Function, Tensor, draw_graph, no_grad
 from .data import BatchIterator, epoch_batches, minibatches
 from .gradcheck import GradcheckReport, gradcheck
 from .nn import (
@@ -27,6 +36,8 @@ from .nn import (
     LogSoftmax,
     Loss,
     MaxPool2d,
+    Module,
+    ModuleList,
     MSELoss,
     Parameter,
     ReLU,
@@ -70,6 +81,7 @@ __all__ = [
     "Dropout",
     "EarlyStopping",
     "Flatten",
+    "Function",
     "GradcheckReport",
     "History",
     "Layer",
@@ -80,6 +92,8 @@ __all__ = [
     "MSELoss",
     "MaxPool2d",
     "ModelCheckpoint",
+    "Module",
+    "ModuleList",
     "Optimizer",
     "Parameter",
     "ReLU",
@@ -88,11 +102,14 @@ __all__ = [
     "Softmax",
     "StateDictKeyError",
     "Tanh",
+    "Tensor",
     "TrainingDivergedError",
     "datasets",
+    "draw_graph",
     "epoch_batches",
     "export",
     "fit",
+    "functional",
     "gradcheck",
     "init",
     "load",
@@ -100,6 +117,7 @@ __all__ = [
     "load_weights",
     "metrics",
     "minibatches",
+    "no_grad",
     "optim",
     "save",
 ]

@@ -12,6 +12,7 @@ from .dropout import Dropout
 from .layer import Layer, StateDictKeyError
 from .linear import Linear
 from .losses import BCELoss, BCEWithLogitsLoss, Loss, MSELoss
+from .module import Module, ModuleList
 from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 from .pooling import AvgPool2d, MaxPool2d
@@ -36,6 +37,8 @@ __all__ = [
     "Loss",
     "MSELoss",
     "MaxPool2d",
+    "Module",
+    "ModuleList",
     "Parameter",
     "ReLU",
     "Sequential",

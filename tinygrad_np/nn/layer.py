@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .. import serialization
+from ..autograd.tensor import Tensor
+from .graph import layer_node
 from .parameter import Parameter
 
 L = TypeVar("L", bound="Layer")
@@ -50,8 +52,16 @@ class Layer:
     def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         raise NotImplementedError
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def __call__(self, x: Any) -> Any:
+        # An ndarray runs forward as it is; a Tensor records one graph node whose backward is this
+        # layer's backward (see nn/graph.py). The isinstance test is all the array path pays.
+        if isinstance(x, Tensor):
+            return self._graph_call(x)
         return self.forward(x)
+
+    def _graph_call(self, x: Tensor) -> Tensor:
+        """``self(x)`` for a Tensor: one node (containers override this to record their children)."""
+        return layer_node(self, x)
 
     def backward_from(self, loss_fn: Any, input_grad: bool = False) -> np.ndarray | None:
         """Backpropagate the loss ``loss_fn`` last computed on this layer's output:
