@@ -12,15 +12,19 @@ import numpy as np
 
 from .autograd import ops
 from .autograd.tensor import Tensor
+from .nn.functional_layers import avg_pool2d, conv2d, max_pool2d
 from .validation import fail
 
 __all__ = [
+    "avg_pool2d",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv2d",
     "cross_entropy",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool2d",
     "mse_loss",
     "relu",
     "sigmoid",
