@@ -61,18 +61,16 @@ def build_tinygrad_np(weights: Weights) -> Any:
     """Linear/ReLU/.../Linear/Sigmoid holding copies of ``weights`` (loaded with load_state_dict)."""
     import tinygrad_np as tnp
 
-    layers: list[tnp.Layer] = []
+    sizes = [weights[0][0].shape[1]] + [w.shape[0] for w, _ in weights]
+    model = tnp.nn.mlp(sizes, rng=np.random.default_rng(0), dtype=weights[0][0].dtype)
     state = {}
-    dtype = weights[0][0].dtype
     for i, (w, b) in enumerate(weights):
-        layers.append(tnp.Linear(w.shape[1], w.shape[0], dtype=dtype))
-        layers.append(tnp.ReLU() if i < len(weights) - 1 else tnp.Sigmoid())
         state[f"{2 * i}.weight"], state[f"{2 * i}.bias"] = w, b
-    return tnp.Sequential(*layers).load_state_dict(state)
+    return model.load_state_dict(state)
 
 
 def tinygrad_np_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
-    """The README's training loop: loss = loss_fn(model(x), y); model.backward(...); opt.step()."""
+    """fit()'s training step: loss = loss_fn(model(x), y); model.backward_from(loss_fn); opt.step()."""
     import tinygrad_np as tnp
 
     model = build_tinygrad_np(weights)
@@ -83,9 +81,29 @@ def tinygrad_np_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
     def step(i: int) -> float:
         x, y = batches[i % n]
         loss = loss_fn(model(x), y)
-        model.backward(loss_fn.backward())
+        model.backward_from(loss_fn)  # what fit() does: backward with the Sigmoid + BCELoss shortcut
         opt.step()
         return loss
+
+    return step
+
+
+def tinygrad_np_graph_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
+    """The same model in graph mode: loss = loss_fn(model(Tensor(x)), y); loss.backward(); opt.step()."""
+    import tinygrad_np as tnp
+
+    model = build_tinygrad_np(weights)
+    loss_fn = tnp.BCELoss()
+    opt = tnp.SGD(model.parameters(), lr=lr)
+    tensors = [(tnp.Tensor(x), y) for x, y in batches]
+    n = len(tensors)
+
+    def step(i: int) -> float:
+        x, y = tensors[i % n]
+        loss = loss_fn(model(x), y)  # a 0-d Tensor; Sigmoid + BCELoss fused in the graph
+        loss.backward()
+        opt.step()
+        return float(loss)
 
     return step
 
@@ -149,6 +167,7 @@ def floor_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
 
 TRAINERS: dict[str, Callable[[Weights, float, Batches], Step]] = {
     "tinygrad_np": tinygrad_np_trainer,
+    "tinygrad_np (graph)": tinygrad_np_graph_trainer,
     "course (NumPy)": course_trainer,
     "PyTorch": torch_trainer,
     "floor": floor_trainer,

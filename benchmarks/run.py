@@ -76,7 +76,7 @@ def trainers_for(w: Workload, dtype: np.dtype) -> tuple[dict[str, Any], list[str
     """The factories to time for ``w`` (tinygrad_np first) and notes about any left out."""
     weights = initial_weights(w.dims, dtype)
     notes = []
-    names = [TNP, "course (NumPy)", "PyTorch", "floor"]
+    names = [TNP, "tinygrad_np (graph)", "course (NumPy)", "PyTorch", "floor"]
     if not torch_available():
         names.remove("PyTorch")
         notes.append("PyTorch is not installed: its rows are skipped (pip install torch to add them).")

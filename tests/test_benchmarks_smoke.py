@@ -24,7 +24,7 @@ def test_every_benchmark_runs_tiny(capsys, tmp_path, monkeypatch) -> None:
     out = capsys.readouterr().out
 
     assert set(results["timings"]) == {"cat/float64", "minibatch/float64", "overhead/float64"}
-    expected = {"tinygrad_np", "course (NumPy)", "floor"} | ({"PyTorch"} if HAS_TORCH else set())
+    expected = {"tinygrad_np", "tinygrad_np (graph)", "course (NumPy)", "floor"} | ({"PyTorch"} if HAS_TORCH else set())
     for key, medians in results["timings"].items():
         assert set(medians) == expected, key
         assert all(t > 0 for t in medians.values()), key

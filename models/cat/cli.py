@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import tinygrad_np as tnp
 from tinygrad_np.optim import OPTIMIZERS
 
+from .export_cmd import add_export_parser, cmd_export
 from .model import INITS, MODELS
 
 CLASSES = ("non-cat", "cat")
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s (tinygrad_np {tnp.__version__})")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,predict}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,predict,export}")
     _train_parser(sub)
     e = sub.add_parser(
         "evaluate",
@@ -68,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", required=True, metavar="FILE", help="weights.npz written by train")
     p.add_argument("--grid", metavar="FILE.png", help="also write a grid of the photos with their verdicts")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="photos to classify (squeezed to 64x64 RGB)")
+    add_export_parser(sub)
+    export = sub.choices["export"]
+    export.description = export.description or "Write trained weights as an ONNX file and check it in onnxruntime."
+    export.epilog = EPILOG
     return parser
 
 
@@ -253,7 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .commands import cmd_evaluate, cmd_predict, cmd_train
 
     args = build_parser().parse_args(argv)
-    command = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}[args.command]
+    command = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "export": cmd_export}[
+        args.command
+    ]
     try:
         return command(args)
     except KeyboardInterrupt:

@@ -10,7 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.tensor import Tensor
 from ..validation import fail
+from .loss_nodes import loss_node
 from .numerics import softplus_neg_abs, stable_sigmoid
 
 _EPS = 1e-12  # as PyTorch's BCELoss: the smallest p (1 - p) that backward divides by
@@ -19,7 +21,10 @@ _P_MIN = float(np.exp(_LOG_FLOOR))  # above it log p > -100: the floor changes n
 
 
 class Loss:
-    """Base class: ``__call__(pred, target) -> float`` and ``backward() -> dloss/dpred``."""
+    """Base class: ``__call__(pred, target) -> float`` and ``backward() -> dloss/dpred``.
+
+    With a Tensor ``pred``, ``__call__`` returns a 0-d Tensor recorded as a graph node (loss_nodes.py).
+    """
 
     def __init__(self, reduction: str = "mean") -> None:
         if reduction not in ("mean", "sum"):
@@ -27,7 +32,9 @@ class Loss:
         self.reduction = reduction
         self._cache: Any = None
 
-    def __call__(self, pred: np.ndarray, target: np.ndarray) -> float:
+    def __call__(self, pred: Any, target: Any) -> Any:
+        if isinstance(pred, Tensor):
+            return loss_node(self, pred, target)
         return self.forward(pred, target)
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:

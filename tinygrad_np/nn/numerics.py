@@ -1,19 +1,9 @@
-"""Numerically stable building blocks shared by layers, losses and the graph's ops (ndarrays in and out)."""
+"""The numerically stable building blocks, re-exported for the layers and losses.
 
-from __future__ import annotations
+They live in ``tinygrad_np/numerics.py``, outside ``nn``, so that the graph's ops can use them without
+importing the ``nn`` package (which itself imports the graph's Tensor).
+"""
 
-import numpy as np
+from ..numerics import log_softmax, softmax, softplus_neg_abs, stable_sigmoid
 
-
-def stable_sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-z)) without overflow: with e = exp(-|z|) <= 1, sigmoid is 1/(1+e) for z >= 0
-    and e/(1+e) for z < 0. Finite for any finite z, dtype preserved."""
-    e = np.exp(-np.abs(z))
-    num = np.where(z >= 0, 1, e)  # the Python 1 takes e's dtype
-    e += 1
-    return np.divide(num, e, out=num)
-
-
-def softplus_neg_abs(z: np.ndarray) -> np.ndarray:
-    """log(1 + exp(-|z|)): the overflow-free part of log-sigmoid and of BCE with logits."""
-    return np.log1p(np.exp(-np.abs(z)))
+__all__ = ["log_softmax", "softmax", "softplus_neg_abs", "stable_sigmoid"]

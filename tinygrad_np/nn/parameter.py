@@ -1,38 +1,32 @@
-"""Parameter: a trainable array and the gradient the last backward pass left on it."""
+"""Parameter: a trainable array (a leaf Tensor) and the gradient the last backward pass left on it."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..autograd.tensor import Tensor
 
-class Parameter:
-    """A trainable array.
+
+class Parameter(Tensor):
+    """A trainable array: a leaf ``Tensor`` with ``requires_grad=True``.
 
     ``data`` holds the values; ``grad`` is ``None`` until the first backward pass, then an array of the
-    same shape and dtype, overwritten (never accumulated) by every backward pass. Optimisers keep their
-    state per Parameter object, so a Parameter is hashed by identity.
+    same shape and dtype, overwritten (never accumulated) by every backward pass, whether it came from
+    ``layer.backward`` or from ``Tensor.backward``. Optimisers keep their state per Parameter object, so
+    a Parameter is hashed by identity.
     """
 
-    __slots__ = ("data", "grad")
+    __slots__ = ()
 
     def __init__(self, data: np.ndarray) -> None:
         data = np.asarray(data)
         if data.dtype.kind != "f":
             raise TypeError(f"Parameter: data must be a floating-point array, got dtype {data.dtype}")
-        self.data: np.ndarray = data
-        self.grad: np.ndarray | None = None
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
-
-    @property
-    def size(self) -> int:
-        return self.data.size
+        self.data = data
+        self.grad = None
+        self.requires_grad = True
+        self._ctx = None
+        self._retain = False
 
     def grad_buffer(self) -> np.ndarray:
         """Return ``grad``, first (re)allocating it if it is missing or has the wrong shape or dtype.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any, overload
 
@@ -26,14 +27,29 @@ class Sequential(Layer):
                 raise TypeError(f"Sequential: item {i} must be a Layer, got a {type(layer).__name__}")
         self.layers: list[Layer] = list(layers)
         self._stop: int | None = None  # index of the first layer with parameters (see backward)
+        self._sharing: tuple[tuple[int, ...], set[int] | None] | None = None  # see _shared()
 
     # -- forward and backward ----------------------------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
+        shared = self._shared()
+        caches = []
         for i, layer in enumerate(self.layers):
             try:
                 x = layer(x)
             except (ValueError, TypeError) as e:
                 # Say where in the model it happened; the layer's own message says what and why.
+                raise in_context(e, f"layer {i}") from e
+            if shared is not None:  # a layer object used twice: keep each use's cache (restored in backward)
+                caches.append(layer._cache)
+        self._cache = caches if shared is not None else None
+        return x
+
+    def _graph_call(self, x: Any) -> Any:
+        """On a Tensor: one graph node per child layer (so a shared child is a node per use)."""
+        for i, layer in enumerate(self.layers):
+            try:
+                x = layer(x)
+            except (ValueError, TypeError) as e:
                 raise in_context(e, f"layer {i}") from e
         return x
 
@@ -50,10 +66,44 @@ class Sequential(Layer):
     def _backward_below(self, end: int, grad_out: np.ndarray, input_grad: bool) -> np.ndarray | None:
         """Backpropagate ``grad_out`` = dloss/d(output of layer end - 1) through layers end - 1, ..., 0."""
         stop = 0 if input_grad else min(self._first_trainable(), end)
+        if self._shared() is not None:
+            return self._backward_shared(end, stop, grad_out, input_grad)
         grad: np.ndarray | None = grad_out
         for i in range(end - 1, stop - 1, -1):
             grad = self.layers[i].backward(grad, input_grad=input_grad or i > stop)  # type: ignore[arg-type]
         return grad if input_grad else None
+
+    def _backward_shared(self, end: int, stop: int, grad: Any, input_grad: bool) -> np.ndarray | None:
+        """Backward when a layer or Parameter is used more than once: each use's cache is put back
+        before its backward, and a shared Parameter's gradients are summed over its uses."""
+        caches = self._cached()
+        shared_params = self._shared() or set()
+        total: dict[int, Any] = {}  # id(Parameter) -> summed gradient
+        for i in range(end - 1, stop - 1, -1):
+            layer = self.layers[i]
+            layer._cache = caches[i]
+            grad = layer.backward(grad, input_grad=input_grad or i > stop)
+            for p in layer.parameters():
+                if id(p) in shared_params:
+                    if id(p) in total:
+                        total[id(p)][1] += p.grad
+                    else:
+                        total[id(p)] = [p, p.grad]
+                    p.grad = None  # the next use writes a fresh buffer
+        for p, g in total.values():
+            p.grad = g
+        return grad if input_grad else None
+
+    def _shared(self) -> set[int] | None:
+        """None in the usual case; when a layer object or a Parameter is used at more than one
+        position, the ids of the Parameters used more than once (maybe empty). Cached per layer list."""
+        key = tuple(map(id, self.layers))
+        if self._sharing is None or self._sharing[0] != key:
+            counts = Counter(id(p) for layer in self.layers for p in layer.parameters())
+            params = {k for k, n in counts.items() if n > 1}
+            repeated = bool(params) or len(set(key)) < len(key)
+            self._sharing = (key, params if repeated else None)
+        return self._sharing[1]
 
     def backward_from(self, loss_fn: Any, input_grad: bool = False) -> np.ndarray | None:
         """Backpropagate the loss ``loss_fn`` last computed on this model's output.

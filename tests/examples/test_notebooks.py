@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 nbformat = pytest.importorskip("nbformat", reason="nbformat missing: pip install -e '.[test]'")
 nbclient = pytest.importorskip("nbclient", reason="nbclient missing: pip install -e '.[test]'")

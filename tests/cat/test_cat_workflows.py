@@ -22,7 +22,7 @@ pytest.importorskip("matplotlib", reason="matplotlib missing: pip install -e '.[
 from models.cat.cli import build_parser, main  # noqa: E402
 from tinygrad_np.data.datasets import load_image  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

@@ -1,0 +1,40 @@
+"""no_grad(): a context manager and decorator under which no graph is recorded.
+
+The flag is per thread (as in PyTorch), and only ``Function.apply`` reads it: it is not a training flag.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()`` in this thread."""
+    return getattr(_state, "enabled", True)
+
+
+class no_grad:
+    """``with tnp.no_grad(): ...`` or ``@tnp.no_grad()``: results have ``requires_grad=False``, no graph
+    and no layer cache is kept (inference, evaluation, weight updates written as Tensor code)."""
+
+    def __enter__(self) -> None:
+        self._prev = is_grad_enabled()
+        _state.enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        _state.enabled = self._prev
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with no_grad():
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
