@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("images", nargs="+", metavar="IMAGE", help="photos to classify (squeezed to 64x64 RGB)")
     add_export_parser(sub)
     export = sub.choices["export"]
-    export.description = export.description or "Write trained weights as an ONNX file and check it in onnxruntime."
+    export.description = export.description or "Write trained weights as ONNX and check it in onnxruntime."
     export.epilog = EPILOG
     return parser
 
