@@ -1,6 +1,7 @@
 """The course's cat / non-cat classifier: model definitions (``model``), training (``train``), the
-score table (``report``), pictures (``plots``) and the command line (``cli``, run as
-``python -m models.cat``)."""
+score table (``report``), pictures (``plots``) and the command line (``cli``: the parser and ``main``;
+``commands``: train / evaluate / predict; ``runs``: what train checks before it trains), run as
+``python -m models.cat``."""
 
 from .model import (
     DEEP_DIMS,

@@ -1,74 +1,161 @@
-"""``python -m models.cat {train,evaluate,predict}``: the cat classifier from the command line."""
+"""``python -m models.cat {train,evaluate,predict}``: the cat classifier from the command line.
+
+Exit codes: 0 done; 1 some image given to ``predict`` failed; 2 bad input (one ``error:`` line);
+130 interrupted with Ctrl-C (after saving what was trained so far).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import tinygrad_np as tnp
 from tinygrad_np.optim import OPTIMIZERS
-from tinygrad_np.serialization import atomic_write
 
 from .export_cmd import add_export_parser, cmd_export
-from .model import INITS, MODELS, layer_sizes, load_model, predict_proba, without_dropout
+from .model import INITS, MODELS
 
 CLASSES = ("non-cat", "cat")
+LABEL_RULES = ("auto", "name", "folder", "extension")
+DATA_HELP = (
+    "folder with train_catvnoncat.h5 and test_catvnoncat.h5, or with train/ and test/ image "
+    "folders (default: $TINYGRAD_NP_DATA, else the user cache, else a verified download)"
+)
+LABEL_HELP = (
+    "how image folders are labelled: folder = cat/ and non-cat/ sub-folders; name = a cat word in the "
+    "file name (cat12.jpg, my_cat.png; not caterpillar.jpg, noncat3.png); extension = PNG files are "
+    "cats, JPEG files non-cats; auto (default) = folders where present, else names"
+)
+EPILOG = "Exit codes: 0 done, 1 an image failed (predict), 2 bad input, 130 interrupted (Ctrl-C)."
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m models.cat", description="The course's cat / non-cat classifier."
+        prog="python -m models.cat",
+        description="The course's cat / non-cat classifier: train it, evaluate it, classify your photos.",
+        epilog=EPILOG,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    data_help = (
-        "folder with train_catvnoncat.h5 and test_catvnoncat.h5, or with train/ and test/ image "
-        "folders (default: $TINYGRAD_NP_DATA, else the user cache, else a verified download)"
+    parser.add_argument("--version", action="version", version=f"%(prog)s (tinygrad_np {tnp.__version__})")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,predict,export}")
+    _train_parser(sub)
+    e = sub.add_parser(
+        "evaluate",
+        help="accuracy, precision, recall, F1, confusion matrix",
+        description="Score saved weights on the train and test splits; list the misclassified test files.",
+        epilog=EPILOG,
     )
+    e.add_argument("--weights", required=True, metavar="FILE", help="weights.npz written by train")
+    e.add_argument("--data", metavar="DIR", help=DATA_HELP)
+    e.add_argument("--label-by", choices=LABEL_RULES, default="auto", help=LABEL_HELP)
+    _extension_args(e)
+    e.add_argument(
+        "--show",
+        type=_non_negative_int("--show"),
+        metavar="N",
+        help='write test picture N captioned "This is a cat image / You predicted: ... (P = ...)"',
+    )
+    e.add_argument(
+        "--picture",
+        metavar="FILE",
+        help="where --show writes its PNG (default: test_picture_N.png in the current folder)",
+    )
+    p = sub.add_parser(
+        "predict",
+        help="classify photos (JPEG, PNG, any size)",
+        description="Print cat / non-cat and P(cat) for each photo; optionally draw them all in a grid.",
+        epilog=EPILOG,
+    )
+    p.add_argument("--weights", required=True, metavar="FILE", help="weights.npz written by train")
+    p.add_argument("--grid", metavar="FILE.png", help="also write a grid of the photos with their verdicts")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="photos to classify (squeezed to 64x64 RGB)")
+    add_export_parser(sub)
+    export = sub.choices["export"]
+    export.description = export.description or "Write trained weights as ONNX and check it in onnxruntime."
+    export.epilog = EPILOG
+    return parser
 
-    t = sub.add_parser("train", help="train a model, write weights, plots and metrics.json")
-    t.add_argument(
+
+def _train_parser(sub: argparse._SubParsersAction) -> None:
+    t = sub.add_parser(
+        "train",
+        help="train a model, write weights, plots and metrics.json",
+        description=(
+            "Train an MLP (ReLU hidden layers, sigmoid output) on the cat data with binary cross-entropy. "
+            "The defaults are the course's deep model and recipe: 2500 full-batch iterations at lr 0.0075."
+        ),
+        epilog=EPILOG,
+    )
+    net = t.add_argument_group("the network and its initialisation")
+    net.add_argument(
         "--model",
         choices=sorted(MODELS),
-        default="deep",
-        help="deep: 12288-20-7-5-1 (default); two-layer: 12288-7-1",
+        help="a preset: deep = 12288-20-7-5-1 (the default), two-layer = 12288-7-1",
     )
-    t.add_argument(
-        "--iterations",
-        type=_positive_int,
-        default=2500,
-        help="full-batch gradient-descent steps (default: 2500)",
+    net.add_argument(
+        "--layers",
+        type=_layer_sizes,
+        metavar="SIZES",
+        help="any MLP, sizes input first as the course's layers_dims, e.g. 12288,12,4,1",
     )
-    t.add_argument("--lr", type=float, default=0.0075, help="learning rate (default: 0.0075)")
-    t.add_argument(
+    net.add_argument(
         "--init",
         choices=INITS,
         default="course",
-        help="course (default): the course's exact draws; he: He normal",
+        help="course (default): np.random.seed(SEED) then randn(out, in) / sqrt(in) per layer (0.01 * randn "
+        "for two-layer); he, xavier: from default_rng(SEED); normal: --init-scale * randn",
     )
-    t.add_argument("--seed", type=int, default=1, help="random seed of the init (default: 1)")
-    t.add_argument(
+    net.add_argument(
+        "--init-scale",
+        type=_positive_float("--init-scale"),
+        metavar="S",
+        help="course and normal inits: randn(out, in) * S for every layer (e.g. 0.01)",
+    )
+    net.add_argument(
+        "--seed", type=_non_negative_int("--seed"), default=1, help="random seed of the init (default: 1)"
+    )
+    net.add_argument(
         "--dtype",
         choices=("float64", "float32"),
         default="float64",
         help="float type of data and weights (default: float64)",
     )
-    t.add_argument("--data", metavar="DIR", help=data_help)
-    t.add_argument("--out", metavar="DIR", help="output folder (default: a new runs/... folder)")
+    run = t.add_argument_group("data, recipe and output")
+    run.add_argument("--data", metavar="DIR", help=DATA_HELP)
+    run.add_argument("--label-by", choices=LABEL_RULES, default="auto", help=LABEL_HELP)
+    _extension_args(run)
+    run.add_argument(
+        "--iterations",
+        type=_positive_int,
+        help="full-batch gradient-descent steps (default: 2500; not with --epochs)",
+    )
+    run.add_argument("--lr", type=_positive_float("--lr"), help="learning rate (default: 0.0075)")
+    run.add_argument(
+        "--print-every", type=_positive_int, default=100, metavar="N", help="print the cost every N (100)"
+    )
+    run.add_argument("--out", metavar="DIR", help="output folder (default: a new runs/... folder)")
+    run.add_argument(
+        "--show",
+        type=_non_negative_int("--show"),
+        default=0,
+        metavar="N",
+        help="the test picture captioned in OUT/test_picture.png (default: 0)",
+    )
     g = t.add_argument_group("beyond the course's gradient descent")
     g.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd", help="default: sgd (plain GD)")
-    g.add_argument("--momentum", type=float, default=0.0, help="sgd momentum (default: 0)")
-    g.add_argument("--weight-decay", type=float, default=0.0, help="L2 (sgd, adam) or decoupled (adamw)")
+    g.add_argument("--momentum", type=_non_negative_float("--momentum"), help="sgd momentum (default: 0)")
+    g.add_argument(
+        "--weight-decay",
+        type=_non_negative_float("--weight-decay"),
+        help="L2 (sgd, adam) or decoupled (adamw) (default: 0)",
+    )
     g.add_argument(
         "--batch-size", type=_positive_int, help="mini-batches, shuffled every epoch (default: full batch)"
     )
     g.add_argument(
         "--epochs",
         type=_positive_int,
-        help="passes over the training set (default: --iterations; full batch: 1 epoch = 1 iteration)",
+        help="passes over the training set (default: 2500; not with --iterations)",
     )
     g.add_argument("--dropout", type=float, default=0.0, help="dropout after every hidden ReLU (default: 0)")
     g.add_argument(
@@ -76,178 +163,122 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write OUT/checkpoint.npz after every epoch (and on Ctrl-C), for --resume",
     )
-    g.add_argument("--resume", metavar="FILE", help="continue from a checkpoint.npz of the same settings")
+    g.add_argument(
+        "--resume",
+        metavar="FILE",
+        help="continue from a checkpoint.npz of the same network; its lr, momentum and weight decay "
+        "are kept (giving other values is an error); --iterations/--epochs count the total",
+    )
 
-    e = sub.add_parser("evaluate", help="accuracy, precision, recall, F1, confusion matrix")
-    e.add_argument("--weights", required=True, metavar="FILE")
-    e.add_argument("--data", metavar="DIR", help=data_help)
 
-    p = sub.add_parser("predict", help="classify photos (JPEG, PNG, any size)")
-    p.add_argument("--weights", required=True, metavar="FILE")
-    p.add_argument("images", nargs="+", metavar="IMAGE")
-    add_export_parser(sub)
-    return parser
+def _extension_args(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--cat-extensions",
+        default="png",
+        metavar="EXTS",
+        help="with --label-by extension: the cat file types, comma-separated (default: png)",
+    )
+    parser.add_argument(
+        "--noncat-extensions",
+        default="jpg,jpeg",
+        metavar="EXTS",
+        help="with --label-by extension: the non-cat file types (default: jpg,jpeg)",
+    )
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
 
 
-def _fresh_run_dir(model: str) -> Path:
-    base = Path("runs") / f"cat-{model}-{time.strftime('%Y%m%d-%H%M%S')}"
-    for k in range(1, 1000):
-        out = base if k == 1 else base.with_name(f"{base.name}-{k}")
+def _non_negative_int(flag: str):
+    def parse(text: str) -> int:
         try:
-            out.mkdir(parents=True)
-            return out
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"{base}: could not create a fresh run folder")
+            value = int(text)
+        except ValueError:
+            value = -1
+        top = 2**32 - 1 if flag == "--seed" else None  # np.random.seed's range
+        if value < 0 or (top is not None and value > top):
+            rule = "an integer from 0 to 2**32 - 1" if top else "a whole number >= 0"
+            raise argparse.ArgumentTypeError(f"{flag} must be {rule}, got {text!r}")
+        return value
+
+    return parse
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from tinygrad_np.data.datasets import load_dataset
-
-    from .plots import save_cost_curve, save_mislabelled
-    from .report import binary_report
-    from .train import train
-
-    if args.momentum and args.optimizer != "sgd":
-        raise ValueError(f"--momentum is for sgd; {args.optimizer} has its own betas")
-    data = load_dataset(args.data, dtype=args.dtype)
-    epochs = args.epochs or args.iterations
-    model = MODELS[args.model](init=args.init, seed=args.seed, dtype=args.dtype, dropout=args.dropout)
-    dims = layer_sizes(model)
-    fresh = not args.out
-    out = _fresh_run_dir(args.model) if fresh else Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    print(f"Data: {data.source} ({len(data.y_train)} train, {len(data.y_test)} test images)")
-    batches = "full batch" if args.batch_size is None else f"batch size {args.batch_size}"
-    extras = "".join(
-        f", {name} {value}"
-        for name, value in (
-            ("momentum", args.momentum),
-            ("weight decay", args.weight_decay),
-            ("dropout", args.dropout),
-        )
-        if value
-    )
-    print(
-        f"Model: {args.model} {dims}, init {args.init}, seed {args.seed}, {args.dtype}, "
-        f"{args.optimizer} lr {args.lr}{extras}, {batches}, {epochs} "
-        f"{'iterations' if args.batch_size is None else 'epochs'}"
-    )
-    start = time.perf_counter()
+def _number(flag: str, text: str) -> float:
     try:
-        history = train(
-            model,
-            data.x_train,
-            data.y_train,
-            epochs=epochs,
-            lr=args.lr,
-            optimizer=args.optimizer,
-            momentum=args.momentum,
-            weight_decay=args.weight_decay,
-            batch_size=args.batch_size,
-            seed=args.seed,
-            checkpoint=str(out / "checkpoint.npz") if args.checkpoint else None,
-            resume_from=args.resume,
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{flag} must be a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"{flag} must be finite, got {text!r}")
+    return value
+
+
+def _positive_float(flag: str):
+    def parse(text: str) -> float:
+        value = _number(flag, text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{flag} must be positive, got {text!r}")
+        return value
+
+    return parse
+
+
+def _non_negative_float(flag: str):
+    def parse(text: str) -> float:
+        value = _number(flag, text)
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{flag} must be at least 0, got {text!r}")
+        return value
+
+    return parse
+
+
+def _layer_sizes(text: str) -> list[int]:
+    parts = [p.strip() for p in text.replace(" ", ",").split(",") if p.strip()]
+    if len(parts) < 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(
+            f"must be at least two positive sizes, input first, e.g. 12288,12,4,1; got {text!r}"
         )
-    except BaseException:
-        if fresh and not any(out.iterdir()):
-            out.rmdir()  # a failed run leaves no empty run folder behind
-        raise
-    seconds = time.perf_counter() - start
-    if history.stop_reason == "interrupted":
-        print(f"Interrupted after {len(history)} epochs: keeping the weights trained so far.")
-    costs = history["loss"]
-    model = without_dropout(model)
-    results, probs = {}, {}
-    for split, x, y in (("train", data.x_train, data.y_train), ("test", data.x_test, data.y_test)):
-        probs[split] = predict_proba(model, x)
-        r = results[split] = binary_report(y, probs[split])
-        print(f"{split.capitalize()} accuracy: {r['accuracy']:.4f} ({r['correct']}/{r['total']})")
-    tnp.save(model, out / "weights.npz")
-    save_cost_curve(costs, out / "cost_curve.png", title=f"{args.model} model, learning rate = {args.lr}")
-    save_mislabelled(data.images_test, data.y_test, probs["test"], data.classes, out / "mislabelled.png")
-    metrics = {
-        "settings": {
-            k: getattr(args, k)
-            for k in (
-                "model",
-                "iterations",
-                "lr",
-                "init",
-                "seed",
-                "dtype",
-                "optimizer",
-                "momentum",
-                "weight_decay",
-                "batch_size",
-                "dropout",
-            )
-        }
-        | {"epochs": epochs, "data": data.source, "layer_sizes": dims, "stop_reason": history.stop_reason},
-        "costs": costs,
-        **results,
-        "seconds": round(seconds, 3),
-    }
-    with atomic_write(out / "metrics.json") as f:
-        f.write((json.dumps(metrics, indent=2) + "\n").encode())
-    print(
-        f"Wrote {out}/: weights.npz, cost_curve.png, mislabelled.png, metrics.json "
-        f"({seconds:.1f} s of training)"
-    )
-    return 0
-
-
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from tinygrad_np.data.datasets import load_dataset
-
-    from .report import binary_report
-
-    model = load_model(args.weights)
-    data = load_dataset(args.data, dtype=model.dtype)
-    print(f"Weights: {args.weights}\nData: {data.source}")
-    header = f"{'':6}{'accuracy':>10}{'precision':>11}{'recall':>8}{'F1':>8}"
-    print(f"{header}   confusion [[TN FP] [FN TP]]")
-    for split, x, y in (("train", data.x_train, data.y_train), ("test", data.x_test, data.y_test)):
-        r = binary_report(y, predict_proba(model, x))
-        print(
-            f"{split:6}{r['accuracy']:>10.4f}{r['precision']:>11.4f}{r['recall']:>8.4f}"
-            f"{r['f1']:>8.4f}   {r['confusion_matrix']} ({r['correct']}/{r['total']} right)"
-        )
-    return 0
-
-
-def cmd_predict(args: argparse.Namespace) -> int:
-    from tinygrad_np.data.datasets import ImageLoadError, load_image, to_features
-
-    model = load_model(args.weights)
-    failed = 0
-    for path in args.images:
-        try:
-            image = load_image(path)
-        except ImageLoadError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            failed += 1
-            continue
-        p = float(predict_proba(model, to_features(image[None], model.dtype))[0, 0])
-        print(f"{path}: {CLASSES[int(p > 0.5)]} (P(cat) = {p:.4f})")
-    return 1 if failed else 0
+    sizes = [int(p) for p in parts]
+    if sizes[-1] != 1:
+        raise argparse.ArgumentTypeError(f"the last size must be 1 (one P(cat) output), got {text!r}")
+    return sizes
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (1: some image failed, 2: bad input)."""
+    """Run the command line; returns the exit code (see the module docstring)."""
+    from .commands import cmd_evaluate, cmd_predict, cmd_train
+
     args = build_parser().parse_args(argv)
     command = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "export": cmd_export}[
         args.command
     ]
     try:
         return command(args)
-    except (FileNotFoundError, ValueError, TypeError, OSError, tnp.TrainingDivergedError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("\ninterrupted (Ctrl-C)", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, TypeError, KeyError, MemoryError, tnp.TrainingDivergedError) as exc:
+        print(f"error: {_message(exc)}", file=sys.stderr)
         return 2
+
+
+def _message(exc: BaseException) -> str:
+    """One line: KeyError's quotes dropped, a MemoryError and a bare OSError made readable."""
+    if isinstance(exc, KeyError) and len(exc.args) == 1:
+        text = str(exc.args[0])
+    elif isinstance(exc, MemoryError):
+        text = f"out of memory ({exc or 'an array too large to allocate'})"
+    elif isinstance(exc, OSError) and exc.filename and str(exc.filename) not in str(exc):
+        text = f"{exc.filename}: {exc.strerror or exc}"
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split("\n"))

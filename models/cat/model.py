@@ -4,8 +4,10 @@
 - two-layer model: [12288 → 7 → 1], ReLU then Sigmoid.
 
 ``init="course"`` draws the weights exactly as the course does (legacy ``np.random.seed(seed)``,
-then ``randn(out, in) / sqrt(in)`` for the deep model and ``0.01 * randn(out, in)`` for the
-two-layer model, biases zero); ``init="he"`` uses He normal from ``default_rng(seed)``.
+then for each layer in order ``randn(out, in) / sqrt(in)`` for the deep model and
+``randn(out, in) * 0.01`` for the two-layer model, biases zero); ``init_scale=S`` gives
+``randn(out, in) * S`` for any depth. ``init="he"`` / ``"xavier"`` / ``"normal"`` (``S * randn``, S
+default 0.01) draw from ``default_rng(seed)``.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from typing import Any
 import numpy as np
 
 import tinygrad_np as tnp
-from tinygrad_np.nn.init import course_normal, initialize, scaled_normal
+from tinygrad_np.nn.init import course_normal, initialize, scaled_normal, xavier_normal
 
 DEEP_DIMS = (12288, 20, 7, 5, 1)
 TWO_LAYER_DIMS = (12288, 7, 1)
-INITS = ("course", "he")
+INITS = ("course", "he", "xavier", "normal")
 
 
 def course_init(model: tnp.Layer, seed: int = 1, scale: str | float = "sqrt_fan_in") -> tnp.Layer:
@@ -35,8 +37,7 @@ def course_init(model: tnp.Layer, seed: int = 1, scale: str | float = "sqrt_fan_
         return initialize(model, course_normal, rng)
     if isinstance(scale, str):
         raise ValueError(f"course_init: scale must be 'sqrt_fan_in' or a number, got {scale!r}")
-    s = float(scale)
-    return initialize(model, lambda shape, r, dtype: scaled_normal(shape, r, dtype, scale=s), rng)
+    return initialize(model, _scaled(float(scale)), rng)
 
 
 def mlp(
@@ -50,14 +51,28 @@ def mlp(
 ) -> tnp.Sequential:
     """Linear → ReLU → … → Linear → Sigmoid with layer sizes ``dims``; input (m, dims[0]).
 
-    ``dropout > 0`` puts a Dropout after every hidden ReLU (its masks drawn from ``default_rng(seed)``).
+    ``init``: "course" (legacy ``RandomState(seed)``, ``course_scale`` "sqrt_fan_in" or a number),
+    "he", "xavier" or "normal" (``course_scale * randn``, 0.01 when "sqrt_fan_in") from
+    ``default_rng(seed)``. ``dropout > 0`` puts a Dropout after every hidden ReLU (its masks drawn
+    from ``default_rng(seed)``).
     """
     if init not in INITS:
         raise ValueError(f"mlp: init must be one of {INITS}, got {init!r}")
-    model = tnp.nn.mlp(dims, rng=np.random.default_rng(seed), dtype=dtype, dropout=dropout)
+    if init in ("he", "xavier") and course_scale != "sqrt_fan_in":
+        raise ValueError(f"mlp: init {init!r} sets its own scale; an init scale is for 'course' or 'normal'")
+    rng = np.random.default_rng(seed)
+    model = tnp.nn.mlp(dims, rng=rng, dtype=dtype, dropout=dropout)
     if init == "course":
         course_init(model, seed=seed, scale=course_scale)
+    elif init != "he":
+        s = 0.01 if course_scale == "sqrt_fan_in" else float(course_scale)
+        fn = xavier_normal if init == "xavier" else _scaled(s)
+        initialize(model, fn, np.random.default_rng(seed))
     return model
+
+
+def _scaled(scale: float):
+    return lambda shape, r, dtype: scaled_normal(shape, r, dtype, scale=scale)
 
 
 def deep_model(
@@ -114,8 +129,16 @@ def model_from_state(state: dict[str, np.ndarray], source: str = "weights") -> t
 
 
 def load_model(path: str) -> tnp.Sequential:
-    """Load a model saved by ``python -m models.cat train`` (``weights.npz``)."""
-    return model_from_state(tnp.load(path), source=str(path))
+    """Load a model saved by ``python -m models.cat train`` (``weights.npz``); ValueError naming the
+    file for a file that is not such a model or holds NaN or infinite weights."""
+    try:
+        state = tnp.load(path)
+    except MemoryError as exc:
+        raise ValueError(f"{path}: an array in it is too large to load ({exc})") from None
+    for key, value in state.items():
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            raise ValueError(f"{path}: {key} holds NaN or infinite weights; retrain or use another file")
+    return model_from_state(state, source=str(path))
 
 
 def predict_proba(model: tnp.Layer, x: np.ndarray) -> np.ndarray:

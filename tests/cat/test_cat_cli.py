@@ -72,9 +72,10 @@ def test_train_writes_every_file(image_data: Path, tmp_path: Path, capsys) -> No
         "cost_curve.png",
         "metrics.json",
         "mislabelled.png",
+        "test_picture.png",
         "weights.npz",
     ]
-    for png in ("cost_curve.png", "mislabelled.png"):
+    for png in ("cost_curve.png", "mislabelled.png", "test_picture.png"):
         assert (out / png).read_bytes()[:8] == PNG
     metrics = json.loads((out / "metrics.json").read_text())
     assert len(metrics["costs"]) == 7 and metrics["seconds"] >= 0
@@ -122,11 +123,12 @@ def test_evaluate(weights: Path, image_data: Path, capsys) -> None:
     capsys.readouterr()
     assert main(["evaluate", "--weights", str(weights), "--data", str(image_data)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert "accuracy" in lines[2] and "precision" in lines[2] and "F1" in lines[2]
-    train, test = lines[3].split(), lines[4].split()
+    assert lines[2].startswith("Classes: train 4 cat + 4 non-cat, test 1 cat + 2 non-cat")
+    assert "accuracy" in lines[3] and "precision" in lines[3] and "F1" in lines[3]
+    train, test = lines[4].split(), lines[5].split()
     assert train[0] == "train" and test[0] == "test"
     assert all(0.0 <= float(v) <= 1.0 for v in train[1:5] + test[1:5])
-    assert "/8 right)" in lines[3] and "/3 right)" in lines[4]
+    assert "/8 right)" in lines[4] and "/3 right)" in lines[5]
 
 
 def test_evaluate_bad_weights(tmp_path: Path, image_data: Path, capsys) -> None:

@@ -35,8 +35,25 @@ def test_he_init_and_seed() -> None:
     np.testing.assert_array_equal(a[0].weight.data, b[0].weight.data)
     assert not np.array_equal(a[0].weight.data, c[0].weight.data)
     assert a[0].weight.data.std() == pytest.approx(np.sqrt(2 / 12288), rel=0.05)
-    with pytest.raises(ValueError, match="init must be one of .*got 'xavier'"):
-        mlp([4, 1], init="xavier")
+    with pytest.raises(ValueError, match="init must be one of .*got 'orthogonal'"):
+        mlp([4, 1], init="orthogonal")
+    with pytest.raises(ValueError, match="sets its own scale"):
+        mlp([4, 1], init="he", course_scale=0.5)
+
+
+def test_any_depth_inits() -> None:
+    """course + a constant scale is the course's draw for any depth; normal/xavier draw from default_rng."""
+    model = mlp([6, 5, 4, 1], init="course", seed=3, course_scale=0.01)
+    np.random.seed(3)  # noqa: NPY002 (the course's legacy draws)
+    for layer, (n_out, n_in) in zip(model[::2], [(5, 6), (4, 5), (1, 4)], strict=True):
+        np.testing.assert_array_equal(layer.weight.data, np.random.randn(n_out, n_in) * 0.01)  # noqa: NPY002
+        np.testing.assert_array_equal(layer.bias.data, np.zeros(n_out))
+    normal = mlp([6, 5, 1], init="normal", seed=2, course_scale=0.5)
+    np.testing.assert_array_equal(
+        normal[0].weight.data, 0.5 * np.random.default_rng(2).standard_normal((5, 6))
+    )
+    xavier = mlp([400, 300, 1], init="xavier", seed=2)
+    assert xavier[0].weight.data.std() == pytest.approx(np.sqrt(2 / 700), rel=0.05)
 
 
 def test_float32_model() -> None:

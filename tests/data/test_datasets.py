@@ -233,3 +233,69 @@ def test_import_stays_numpy_only() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- labelling rules and the missing extra ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("cat12.jpg", 1),
+        ("my_cat.png", 1),
+        ("Kitten-3.jpg", 1),
+        ("BigCat.png", 1),
+        ("cats_and_dogs.png", 1),
+        ("caterpillar.jpg", 0),
+        ("noncat3.png", 0),
+        ("non-cat_7.jpg", 0),
+        ("notCat.png", 0),
+        ("dog.png", 0),
+        ("concatenate.png", 0),
+    ],
+)
+def test_label_from_name_is_word_based(name: str, label: int) -> None:
+    from tinygrad_np.data.datasets import label_from_name
+
+    assert label_from_name(name) == label
+
+
+def test_label_from_extension() -> None:
+    from tinygrad_np.data.datasets import label_from_extension
+
+    assert [label_from_extension(n) for n in ("a.png", "b.PNG", "c.jpg", "d.JPEG")] == [1, 1, 0, 0]
+    assert label_from_extension("x.bmp", cat_extensions=("bmp",)) == 1
+    with pytest.raises(ValueError, match=r"x.gif: cannot label a .gif file by extension; cats are .png"):
+        label_from_extension("x.gif")
+
+
+def test_list_images_sorted_and_skipped(tmp_path: Path) -> None:
+    from tinygrad_np.data.datasets import list_images
+
+    for name in ("cat2.png", "cat10.png", "b.jpg"):
+        Image.new("RGB", (4, 4)).save(tmp_path / name)
+    (tmp_path / "notes.txt").write_text("x")
+    (tmp_path / ".hidden.png").write_bytes(b"")
+    listing = list_images(tmp_path, "name")
+    assert [p.name for p, _ in listing.items] == ["b.jpg", "cat10.png", "cat2.png"]
+    assert [label for _, label in listing.items] == [0, 1, 1]
+    assert [p.name for p in listing.skipped] == ["notes.txt"]
+    with pytest.raises(ValueError, match="label_by must be one of"):
+        list_images(tmp_path, "colour")
+
+
+def test_missing_extra_names_it(h5_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "h5py", None)  # `import h5py` now raises ModuleNotFoundError
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    with pytest.raises(ModuleNotFoundError, match=r"h5py is not installed; .*pip install -e \"\.\[cat\]\""):
+        load_dataset(h5_dir, download=False)
+    with pytest.raises(ModuleNotFoundError, match=r"Pillow is not installed; .*pip install -e \"\.\[cat\]\""):
+        load_image(tmp_path / "x.png")
+
+
+def test_hdf5_names_and_label_by(h5_dir: Path) -> None:
+    data = load_dataset(h5_dir, download=False)
+    assert data.names_train[:2] == ("train_catvnoncat.h5[0]", "train_catvnoncat.h5[1]")
+    assert len(data.names_test) == len(data.y_test)
+    with pytest.raises(ValueError, match="label_by='extension' is for image folders"):
+        load_dataset(h5_dir, download=False, label_by="extension")

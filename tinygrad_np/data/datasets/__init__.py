@@ -1,15 +1,18 @@
 """Datasets for the examples: the course's cat / non-cat files and folders of photos.
 
-Only numpy is imported here; h5py, Pillow and pooch (the ``cat`` extra) are imported when used.
+Only numpy is imported here; h5py, Pillow and pooch (the ``cat`` extra) are imported when used, and
+a missing one is a ModuleNotFoundError saying to install the extra: ``pip install -e ".[cat]"``.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 
 from .catvnoncat import FILES, CatData, load_catvnoncat, make_split, read_h5, to_features
+from .extras import missing_hint, require
 from .fetch import (
     CATVNONCAT_FILES,
     CATVNONCAT_URLS,
@@ -18,12 +21,22 @@ from .fetch import (
     fetch,
     find_data_dir,
 )
-from .imagefolder import ImageLoadError, is_image_folder, load_image, load_image_folder
+from .imagefolder import (
+    LABEL_RULES,
+    ImageLoadError,
+    is_image_folder,
+    label_from_extension,
+    label_from_name,
+    list_images,
+    load_image,
+    load_image_folder,
+)
 
 __all__ = [
     "CATVNONCAT_FILES",
     "CATVNONCAT_URLS",
     "FILES",
+    "LABEL_RULES",
     "CatData",
     "DownloadError",
     "ImageLoadError",
@@ -31,12 +44,17 @@ __all__ = [
     "fetch",
     "find_data_dir",
     "is_image_folder",
+    "label_from_extension",
+    "label_from_name",
+    "list_images",
     "load_catvnoncat",
     "load_dataset",
     "load_image",
     "load_image_folder",
     "make_split",
+    "missing_hint",
     "read_h5",
+    "require",
     "to_features",
 ]
 
@@ -46,20 +64,36 @@ def load_dataset(
     *,
     dtype: np.dtype | type = np.float64,
     download: bool = True,
+    label_by: str = "auto",
+    **folder_options: Any,
 ) -> CatData:
     """Load cat / non-cat data from a folder of the course's HDF5 files or of images.
 
     ``data`` None: ``$TINYGRAD_NP_DATA``, else the user cache, else a verified download.
     A folder with ``train_catvnoncat.h5`` and ``test_catvnoncat.h5`` is read as HDF5; one with
-    ``train/`` and ``test/`` sub-folders as images (see :func:`load_image_folder`).
+    ``train/`` and ``test/`` sub-folders as images (see :func:`load_image_folder`), labelled by
+    ``label_by`` ("auto", "name", "folder" or "extension"; ``folder_options`` such as
+    ``cat_extensions=(".png",)`` go to :func:`load_image_folder`). A missing h5py or Pillow is a
+    ModuleNotFoundError naming the ``cat`` extra.
     """
+    try:
+        return _load_dataset(data, dtype, download, label_by, folder_options)
+    except ModuleNotFoundError as exc:
+        if exc.name in ("h5py", "PIL", "pooch", "requests", "platformdirs") and "extra" not in str(exc):
+            raise ModuleNotFoundError(missing_hint(exc.name), name=exc.name) from None
+        raise
+
+
+def _load_dataset(data, dtype, download: bool, label_by: str, options: dict[str, Any]) -> CatData:
     root = find_data_dir(data, download=download)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: data folder not found")
     if any((root / name).exists() for name in FILES.values()):
+        if label_by != "auto":
+            raise ValueError(f"{root}: label_by={label_by!r} is for image folders; HDF5 files carry labels")
         return load_catvnoncat(root, dtype=dtype)
     if is_image_folder(root):
-        return load_image_folder(root, dtype=dtype)
+        return load_image_folder(root, dtype=dtype, label_by=label_by, **options)
     raise FileNotFoundError(
         f"{root}: no cat data found; expected {FILES['train']} and {FILES['test']}, "
         "or train/ and test/ folders of images"

@@ -26,7 +26,9 @@ class CatData:
     x_train (m, 12288) and x_test (n, 12288): pixels / 255 in [0, 1], flattened row-major from
     (64, 64, 3) exactly as the course does; y_train (m, 1), y_test (n, 1): 1.0 = cat, same dtype;
     images_train (m, 64, 64, 3) and images_test (n, 64, 64, 3): the raw uint8 pictures;
-    classes: names by label, ("non-cat", "cat"); source: where it was read from.
+    classes: names by label, ("non-cat", "cat"); source: where it was read from;
+    names_train (m,) and names_test (n,): each image's file name (image folders) or
+    ``"train_catvnoncat.h5[i]"`` (HDF5), in the order of the arrays.
     """
 
     x_train: np.ndarray
@@ -37,6 +39,8 @@ class CatData:
     images_test: np.ndarray
     classes: tuple[str, ...]
     source: str = ""
+    names_train: tuple[str, ...] = ()
+    names_test: tuple[str, ...] = ()
 
 
 def to_features(images: np.ndarray, dtype: np.dtype | type = np.float64) -> np.ndarray:
@@ -57,9 +61,16 @@ def make_split(
     *,
     dtype: np.dtype | type = np.float64,
     source: str = "",
+    names_train: tuple[str, ...] | None = None,
+    names_test: tuple[str, ...] | None = None,
 ) -> CatData:
-    """Build a :class:`CatData` from uint8 images (m, 64, 64, 3) and 0/1 labels (m,)."""
+    """Build a :class:`CatData` from uint8 images (m, 64, 64, 3) and 0/1 labels (m,); names default
+    to ``FILES[split][i]``."""
     dtype = np.dtype(dtype)
+    if names_train is None:
+        names_train = tuple(f"{FILES['train']}[{i}]" for i in range(len(images_train)))
+    if names_test is None:
+        names_test = tuple(f"{FILES['test']}[{i}]" for i in range(len(images_test)))
     return CatData(
         x_train=to_features(images_train, dtype),
         y_train=np.asarray(labels_train).reshape(-1, 1).astype(dtype),
@@ -69,6 +80,8 @@ def make_split(
         images_test=np.asarray(images_test),
         classes=tuple(classes),
         source=source,
+        names_train=tuple(names_train),
+        names_test=tuple(names_test),
     )
 
 

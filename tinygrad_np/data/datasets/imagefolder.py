@@ -1,9 +1,23 @@
 """Photos on disk as 64×64 RGB arrays, and a dataset of labelled image folders.
 
-Folder layout (``DIR/train/`` and ``DIR/test/``), either or both of:
-- images labelled by file name: names starting with ``cat`` (any case) are cats, all others
-  (``noncat12.jpg``, ``dog.png``) are not;
-- images in sub-folders ``cat/`` and ``non-cat/``.
+A dataset folder holds ``DIR/train/`` and ``DIR/test/``; each split is labelled by one rule
+(``label_by``, :data:`LABEL_RULES`):
+
+- ``"folder"``: images in the sub-folders ``cat/`` and ``non-cat/`` (nothing else in the split);
+- ``"name"``: loose images labelled by the words of their file name (:func:`label_from_name`):
+  ``cat12.jpg``, ``my_cat.png``, ``Kitten-3.jpg`` are cats; ``caterpillar.jpg``, ``noncat3.png``,
+  ``non-cat_7.jpg``, ``dog.png`` are not;
+- ``"extension"``: loose images labelled by file format, the convention of a well-known variant of
+  the course's project: ``.png`` files are cats, ``.jpg`` / ``.jpeg`` files are non-cats
+  (``cat_extensions`` / ``noncat_extensions`` change the lists); any other format is an error;
+- ``"auto"`` (the default): ``folder`` for the images in ``cat/`` and ``non-cat/`` and ``name``
+  for loose images, so both layouts (and a mix) work.
+
+Order: each split is read in sorted path order (Python's ``sorted`` of the paths, i.e. by Unicode
+code point: ``cat10.png`` before ``cat2.png``; with folders, ``cat/`` before ``non-cat/``).
+Folders nested deeper (``cat/2019/x.jpg``, or a sub-folder of a split in the name and extension
+rules) are an error naming the folder, never silently skipped. Hidden files are skipped; other
+files that are not images (by extension) are listed in :attr:`Listing.skipped`.
 
 Resizing: Pillow's bicubic filter (``Image.Resampling.BICUBIC``), the default of
 ``Image.resize`` that the course's own ``np.array(Image.open(f).resize((64, 64)))`` uses with
@@ -13,15 +27,23 @@ Pillow >= 7; the whole picture is squeezed to 64×64 without cropping, as the co
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .catvnoncat import CatData, make_split
+from .extras import require
 
 SIZE = 64
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 CAT_DIR, NONCAT_DIR = "cat", "non-cat"
+LABEL_RULES = ("auto", "name", "folder", "extension")
+CAT_EXTENSIONS, NONCAT_EXTENSIONS = (".png",), (".jpg", ".jpeg")
+CAT_WORDS = frozenset({"cat", "cats", "kitten", "kittens", "kitty", "kitties"})
+NEGATIONS = frozenset({"non", "not", "no"})
 
 
 class ImageLoadError(ValueError):
@@ -35,13 +57,13 @@ def load_image(path: str | os.PathLike[str], size: int = SIZE) -> np.ndarray:
     composited on white; grayscale, palette, CMYK and other modes are converted to RGB.
     Raises ImageLoadError naming the file for a missing, unreadable or non-image file.
     """
+    require("PIL", "Pillow")
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
         with Image.open(path) as im:
             im.load()
-            im = ImageOps.exif_transpose(im)
-            rgb = _to_rgb(im)
+            rgb = _to_rgb(ImageOps.exif_transpose(im))
     except FileNotFoundError:
         raise ImageLoadError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -69,7 +91,29 @@ def _to_rgb(im):
     if im.mode.startswith("I;16"):  # 16-bit grayscale: keep the top 8 bits
         arr = (np.asarray(im, dtype=np.uint32) >> 8).astype(np.uint8)
         return Image.fromarray(arr, mode="L").convert("RGB")
+    if im.mode in ("F", "I"):  # 32-bit float or integer grayscale: Pillow's convert would clip
+        return Image.fromarray(_scale_to_uint8(np.asarray(im), im.mode)).convert("RGB")
     return im.convert("RGB")
+
+
+def _scale_to_uint8(arr: np.ndarray, mode: str) -> np.ndarray:
+    """A float image in [0, 1] is scaled by 255; one in [0, 255] (or integers up to 65535, shifted
+    down 8 bits) kept; anything else is a ValueError (the caller names the file)."""
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{mode}-mode image holds NaN or infinite values")
+    lo, hi = (float(arr.min()), float(arr.max())) if arr.size else (0.0, 0.0)
+    if lo < 0:
+        raise ValueError(f"{mode}-mode image has negative values (range [{lo:g}, {hi:g}])")
+    if mode == "F" and hi <= 1.0:
+        return np.rint(arr * 255.0).astype(np.uint8)
+    if hi <= 255:
+        return np.rint(arr).astype(np.uint8)
+    if mode == "I" and hi <= 65535:
+        return (arr.astype(np.uint32) >> 8).astype(np.uint8)
+    raise ValueError(
+        f"{mode}-mode image values range [{lo:g}, {hi:g}]; expected [0, 1] or [0, 255] "
+        "(convert it to 8-bit RGB first)"
+    )
 
 
 def _is_image_file(path: Path) -> bool:
@@ -77,37 +121,119 @@ def _is_image_file(path: Path) -> bool:
 
 
 def label_from_name(path: str | os.PathLike[str]) -> int:
-    """1 when the file name starts with ``cat`` (any case), else 0."""
-    return int(Path(path).name.lower().startswith("cat"))
+    """1 when a word of the file name is a cat word and is not negated, else 0.
+
+    Words are the runs of letters of the name without its extension, lower-cased, camelCase
+    split (``my_cat.png`` -> my, cat; ``noncat3`` -> noncat; ``non-cat_7`` -> non, cat;
+    ``BigCat`` -> big, cat). Cat words: :data:`CAT_WORDS` (cat, cats, kitten, kitty, ...); a cat
+    word right after non / not / no does not count. ``caterpillar`` and ``noncat`` are single words
+    that are not cat words.
+    """
+    stem = Path(path).stem
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem)
+    words = re.findall(r"[a-z]+", spaced.lower())
+    return int(any(w in CAT_WORDS and (i == 0 or words[i - 1] not in NEGATIONS) for i, w in enumerate(words)))
 
 
-def list_images(split_dir: str | os.PathLike[str]) -> list[tuple[Path, int]]:
-    """Sorted (path, label) pairs of one split folder; labels from sub-folder or file name."""
+def label_from_extension(
+    path: str | os.PathLike[str],
+    cat_extensions: Sequence[str] = CAT_EXTENSIONS,
+    noncat_extensions: Sequence[str] = NONCAT_EXTENSIONS,
+) -> int:
+    """1 for a cat extension (default ``.png``), 0 for a non-cat one (``.jpg``, ``.jpeg``); any case."""
+    suffix = Path(path).suffix.lower()
+    cats, noncats = _extensions(cat_extensions), _extensions(noncat_extensions)
+    if suffix in cats:
+        return 1
+    if suffix in noncats:
+        return 0
+    raise ValueError(
+        f"{path}: cannot label a {suffix or 'extension-less'} file by extension; cats are "
+        f"{', '.join(cats)} files and non-cats {', '.join(noncats)} files (--label-by extension)"
+    )
+
+
+def _extensions(exts: Sequence[str]) -> tuple[str, ...]:
+    return tuple(e.lower() if e.startswith(".") else f".{e.lower()}" for e in exts)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One split folder: ``items`` sorted (path, label) pairs; ``skipped`` non-image files."""
+
+    items: list[tuple[Path, int]]
+    skipped: list[Path] = field(default_factory=list)
+
+
+def list_images(
+    split_dir: str | os.PathLike[str],
+    label_by: str = "auto",
+    *,
+    cat_extensions: Sequence[str] = CAT_EXTENSIONS,
+    noncat_extensions: Sequence[str] = NONCAT_EXTENSIONS,
+) -> Listing:
+    """Sorted (path, label) pairs of one split folder, labelled by ``label_by`` (module docstring)."""
+    if label_by not in LABEL_RULES:
+        raise ValueError(f"list_images: label_by must be one of {LABEL_RULES}, got {label_by!r}")
     split_dir = Path(split_dir)
     if not split_dir.is_dir():
         raise FileNotFoundError(f"{split_dir}: folder not found")
     items: list[tuple[Path, int]] = []
+    skipped: list[Path] = []
     for entry in sorted(split_dir.iterdir()):
-        if entry.is_dir() and entry.name in (CAT_DIR, NONCAT_DIR):
-            label = int(entry.name == CAT_DIR)
-            items += [(p, label) for p in sorted(entry.iterdir()) if _is_image_file(p)]
-        elif entry.is_dir() and not entry.name.startswith("."):
-            raise ValueError(
-                f"{entry}: unexpected sub-folder; use {CAT_DIR}/ and {NONCAT_DIR}/, "
-                "or label images by file name"
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            if entry.name in (CAT_DIR, NONCAT_DIR) and label_by in ("auto", "folder"):
+                items += _class_folder(entry, int(entry.name == CAT_DIR), skipped)
+                continue
+            hint = (
+                f"use {CAT_DIR}/ and {NONCAT_DIR}/ only"
+                if label_by in ("auto", "folder")
+                else f"--label-by {label_by} labels the images directly in {split_dir}"
             )
-        elif _is_image_file(entry):
+            raise ValueError(f"{entry}: unexpected sub-folder ({hint}); nested images are never skipped")
+        if not _is_image_file(entry):
+            skipped.append(entry)
+        elif label_by == "folder":
+            raise ValueError(
+                f"{entry}: an image outside {CAT_DIR}/ and {NONCAT_DIR}/ (--label-by folder); "
+                "move it into one of them or use --label-by name or extension"
+            )
+        elif label_by == "extension":
+            items.append((entry, label_from_extension(entry, cat_extensions, noncat_extensions)))
+        else:
             items.append((entry, label_from_name(entry)))
     if not items:
         raise ValueError(f"{split_dir}: no images found (extensions: {', '.join(sorted(IMAGE_EXTENSIONS))})")
-    return items
+    return Listing(items, skipped)
 
 
-def _load_split(split_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    items = list_images(split_dir)
+def _class_folder(folder: Path, label: int, skipped: list[Path]) -> list[tuple[Path, int]]:
+    out = []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith("."):
+            continue
+        if p.is_dir():
+            raise ValueError(
+                f"{p}: a folder inside {folder.name}/; images must sit directly in {CAT_DIR}/ and "
+                f"{NONCAT_DIR}/ (nested images are never skipped: move them up)"
+            )
+        if _is_image_file(p):
+            out.append((p, label))
+        else:
+            skipped.append(p)
+    return out
+
+
+def _load_split(
+    split_dir: Path, label_by: str, **exts: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    items = list_images(split_dir, label_by, **exts).items
     images = np.stack([load_image(p) for p, _ in items])
     labels = np.array([label for _, label in items], dtype=np.int64)
-    return images, labels
+    names = tuple(str(p.relative_to(split_dir.parent)) for p, _ in items)
+    return images, labels, names
 
 
 def is_image_folder(root: str | os.PathLike[str]) -> bool:
@@ -116,9 +242,27 @@ def is_image_folder(root: str | os.PathLike[str]) -> bool:
     return (root / "train").is_dir() and (root / "test").is_dir()
 
 
-def load_image_folder(root: str | os.PathLike[str], *, dtype: np.dtype | type = np.float64) -> CatData:
-    """Load ``root/train`` and ``root/test`` as a :class:`CatData` (x: (m, 12288) in [0, 1])."""
+def load_image_folder(
+    root: str | os.PathLike[str],
+    *,
+    dtype: np.dtype | type = np.float64,
+    label_by: str = "auto",
+    cat_extensions: Sequence[str] = CAT_EXTENSIONS,
+    noncat_extensions: Sequence[str] = NONCAT_EXTENSIONS,
+) -> CatData:
+    """Load ``root/train`` and ``root/test`` as a :class:`CatData` (x: (m, 12288) in [0, 1]), labelled
+    by ``label_by`` (module docstring); names are paths relative to ``root`` (``train/cat1.png``)."""
     root = Path(root)
-    images_train, labels_train = _load_split(root / "train")
-    images_test, labels_test = _load_split(root / "test")
-    return make_split(images_train, labels_train, images_test, labels_test, dtype=dtype, source=str(root))
+    exts = {"cat_extensions": cat_extensions, "noncat_extensions": noncat_extensions}
+    images_train, labels_train, names_train = _load_split(root / "train", label_by, **exts)
+    images_test, labels_test, names_test = _load_split(root / "test", label_by, **exts)
+    return make_split(
+        images_train,
+        labels_train,
+        images_test,
+        labels_test,
+        dtype=dtype,
+        source=str(root),
+        names_train=names_train,
+        names_test=names_test,
+    )
