@@ -93,11 +93,26 @@ def _record(report: GradcheckReport, name: str, analytic: Any, numeric: np.ndarr
     report.grad_norms[name] = float(np.linalg.norm(analytic))
 
 
+class _Elements:
+    """Index an array by flat position without copying it (``a.flat`` works for any layout)."""
+
+    def __init__(self, a: np.ndarray) -> None:
+        self.a = a
+
+    def __getitem__(self, i: int) -> Any:
+        return self.a.flat[i]
+
+    def __setitem__(self, i: int, value: Any) -> None:
+        self.a.flat[i] = value
+
+
 def _numeric_grad(f: Any, a: np.ndarray, eps: float) -> np.ndarray:
     """Central differences of the scalar f() w.r.t. every element of ``a`` (perturbed in place)."""
     grad = np.zeros_like(a)
-    flat, gflat = a.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
+    # Element by element through the array itself: a.reshape(-1) would be a copy for a
+    # non-contiguous array (e.g. x.T), and the perturbations would never reach ``a``.
+    flat, gflat = _Elements(a), _Elements(grad)
+    for i in range(a.size):
         old = flat[i]
         flat[i] = old + eps
         f_plus = f()

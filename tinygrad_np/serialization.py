@@ -60,6 +60,10 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(directory, exist_ok=True)  # saving into a new folder creates it
+    except OSError as e:
+        raise OSError(e.errno, f"{e.strerror} (creating the folder of {path}; nothing was written)") from e
     remove_stale(directory)
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix="-" + os.path.basename(path), dir=directory)
     try:

@@ -107,3 +107,17 @@ def test_buffers_are_saved_cast_and_loaded() -> None:
     np.testing.assert_array_equal(model[1].factor, [5.0, 7.0])
     assert model[1].factor.dtype == np.float32
     assert all(p is not model[1].factor for p in model.parameters())  # buffers are never trained
+
+
+def test_save_into_a_new_folder_creates_it(tmp_path) -> None:
+    model = nested()
+    model.save(tmp_path / "new" / "sub" / "w.npz")
+    nested(1).load(tmp_path / "new" / "sub" / "w.npz")
+    assert [p.name for p in (tmp_path / "new" / "sub").iterdir()] == ["w.npz"]
+
+
+def test_gradcheck_on_a_transposed_input() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, 4)).T  # (4, 5) as a non-contiguous view: 4 samples of 5 features
+    report = tnp.gradcheck(nested(), x, np.array([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0]]), tnp.BCELoss())
+    assert report and report.errors["input"] < 1e-6
