@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EXTRAS ?= test,cat
 
-.PHONY: venv test lint cat bench clean
+.PHONY: venv test quicktest lint cat bench clean
 
 $(VENV)/.installed-$(EXTRAS): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,13 @@ venv: $(VENV)/.installed-$(EXTRAS)
 
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 test: venv lint
 	$(PY) -m pytest -q
+
+quicktest: venv
+	$(PY) -m pytest -q -m "not slow"
 
 cat: venv
 	$(PY) -m models.cat train

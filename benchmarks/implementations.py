@@ -61,18 +61,16 @@ def build_tinygrad_np(weights: Weights) -> Any:
     """Linear/ReLU/.../Linear/Sigmoid holding copies of ``weights`` (loaded with load_state_dict)."""
     import tinygrad_np as tnp
 
-    layers: list[tnp.Layer] = []
+    sizes = [weights[0][0].shape[1]] + [w.shape[0] for w, _ in weights]
+    model = tnp.nn.mlp(sizes, rng=np.random.default_rng(0), dtype=weights[0][0].dtype)
     state = {}
-    dtype = weights[0][0].dtype
     for i, (w, b) in enumerate(weights):
-        layers.append(tnp.Linear(w.shape[1], w.shape[0], dtype=dtype))
-        layers.append(tnp.ReLU() if i < len(weights) - 1 else tnp.Sigmoid())
         state[f"{2 * i}.weight"], state[f"{2 * i}.bias"] = w, b
-    return tnp.Sequential(*layers).load_state_dict(state)
+    return model.load_state_dict(state)
 
 
 def tinygrad_np_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
-    """The README's training loop: loss = loss_fn(model(x), y); model.backward(...); opt.step()."""
+    """fit()'s training step: loss = loss_fn(model(x), y); model.backward_from(loss_fn); opt.step()."""
     import tinygrad_np as tnp
 
     model = build_tinygrad_np(weights)
@@ -83,7 +81,7 @@ def tinygrad_np_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
     def step(i: int) -> float:
         x, y = batches[i % n]
         loss = loss_fn(model(x), y)
-        model.backward(loss_fn.backward())
+        model.backward_from(loss_fn)  # what fit() does: backward with the Sigmoid + BCELoss shortcut
         opt.step()
         return loss
 

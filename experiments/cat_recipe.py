@@ -2,12 +2,12 @@
 accuracy on cat / non-cat; then measure it on the test set over 5 seeds.
 
     # 1. choose hyper-parameters by stratified k-fold cross-validation inside the training set
-    python experiments/cat_recipe.py search
+    python -m experiments.cat_recipe search
     # 2. train the chosen recipe on all 209 training images, 5 seeds, report test accuracy
-    python experiments/cat_recipe.py evaluate --seeds 0 1 2 3 4
+    python -m experiments.cat_recipe evaluate --seeds 0 1 2 3 4
     # for comparison: the course's deep model and training, same protocol
-    python experiments/cat_recipe.py evaluate --recipe course --seeds 1 2 3 4 5
-    python experiments/cat_recipe.py cv --recipe course
+    python -m experiments.cat_recipe evaluate --recipe course --seeds 1 2 3 4 5
+    python -m experiments.cat_recipe cv --recipe course
 
 The test set is read only by ``evaluate``, after the recipe (RECIPE below) was fixed by
 ``search``.
@@ -21,25 +21,16 @@ import argparse
 import itertools
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tinygrad_np.init import course_init
-
+import tinygrad_np as tnp
+from models.cat import course_init
 from tinygrad_np.metrics import accuracy, confusion_matrix, f1_score
-from tinygrad_np.nn.activations import ReLU, Sigmoid
-from tinygrad_np.nn.dropout import Dropout
-from tinygrad_np.nn.linear import Linear
-from tinygrad_np.nn.losses import BCELoss
-from tinygrad_np.nn.sequential import Sequential
-from tinygrad_np.optim.adam import Adam, AdamW
-from tinygrad_np.optim.lr_scheduler import CosineAnnealingLR
-from tinygrad_np.optim.sgd import SGD
+from tinygrad_np.nn import BCELoss, Sequential
+from tinygrad_np.optim import CosineAnnealingLR, make_optimizer
 from tinygrad_np.train import TrainingDivergedError, fit
 
 # The recipe chosen by `search` on the training images only (the README has the tables):
@@ -125,18 +116,19 @@ def prepare(
 
 
 def build(recipe: dict, seed: int) -> Sequential:
-    """He-initialised ReLU layers (or the course's init), optional dropout after the first."""
-    dtype = np.dtype(recipe.get("dtype", DTYPE))
-    rng = np.random.default_rng(seed)
-    layers = []
+    """He-initialised ReLU layers and a Xavier output layer (or the course's init), optional dropout
+    after the first hidden layer."""
     n_in = (64 // recipe.get("pool", 1)) ** 2 * 3
-    for i, n in enumerate(recipe["hidden"]):
-        layers += [Linear(n_in, n, init="he", rng=rng, dtype=dtype), ReLU()]
-        if recipe["dropout"] and i == 0:
-            layers.append(Dropout(recipe["dropout"], rng=np.random.default_rng(seed + 1000)))
-        n_in = n
-    layers += [Linear(n_in, 1, init="xavier", rng=rng, dtype=dtype), Sigmoid()]
-    model = Sequential(*layers)
+    model = tnp.nn.mlp(
+        [n_in, *recipe["hidden"], 1],
+        rng=np.random.default_rng(seed),
+        init="he",
+        output_init="xavier",
+        dtype=np.dtype(recipe.get("dtype", DTYPE)),
+        dropout=recipe["dropout"],
+        dropout_after=(0,),
+        dropout_rng=np.random.default_rng(seed + 1000),
+    )
     if recipe.get("init") == "course":
         course_init(model, seed=seed)
     return model
@@ -152,10 +144,8 @@ def train(
 ) -> tuple[Sequential, dict]:
     model = build(recipe, seed)
     params, lr, wd = model.parameters(), recipe["lr"], recipe["weight_decay"]
-    if recipe["optimizer"] == "sgd":
-        opt = SGD(params, lr=lr, momentum=recipe.get("momentum", 0.9), weight_decay=wd)
-    else:
-        opt = (AdamW if recipe["optimizer"] == "adamw" else Adam)(params, lr=lr, weight_decay=wd)
+    momentum = recipe.get("momentum", 0.9) if recipe["optimizer"] == "sgd" else 0.0
+    opt = make_optimizer(recipe["optimizer"], params, lr, momentum=momentum, weight_decay=wd)
     sched = CosineAnnealingLR(opt, T_max=recipe["epochs"]) if recipe["cosine"] else None
     history = fit(
         model,

@@ -54,7 +54,7 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
         if v.dtype == object:
             raise TypeError(f"save(): {k!r} is an object array, which would need pickle")
     with atomic_write(path) as f:
-        np.savez(f, **arrays)
+        np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as bool
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:

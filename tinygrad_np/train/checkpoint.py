@@ -203,7 +203,7 @@ def restore(state: TrainState, arrays: Mapping[str, np.ndarray], source: str) ->
     except (KeyError, ValueError, TypeError) as e:
         state.model.load_state_dict(backup[0])
         state.optimizer.load_state_dict(backup[1])
-        if state.scheduler is not None and backup[2] is not None:
+        if state.scheduler is not None and isinstance(backup[2], dict):
             state.scheduler.load_state_dict(backup[2])
         raise in_context(e, source) from e
     state.epoch, state.step = epoch, step

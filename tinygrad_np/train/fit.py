@@ -10,6 +10,17 @@
 One epoch: ``model.train()``, then for every batch: forward, loss, backward, ``optimizer.step()``;
 then ``model.eval()`` for the validation pass; then the schedule steps and the callbacks run.
 fit() leaves the model in eval mode, ready for predictions.
+
+- Ctrl-C stops after the step under way: the weights trained so far stay in the model, the "last"
+  checkpoint is written, and the History is returned (``stop_reason == "interrupted"``); a second
+  Ctrl-C stops at once.
+- Divergence raises TrainingDivergedError saying where, and leaves checkpoints untouched: a NaN or
+  infinite loss or weight, or an epoch loss above ``divergence_factor`` (default 20) times the larger
+  of the first epoch's loss and the best constant prediction's loss (``Loss.baseline``: the label
+  entropy for BCE, the target variance for MSE); ``divergence_factor=None`` switches that rule off.
+- ``progress``: "auto" (a tqdm bar on a terminal, plain lines otherwise), "bar", "lines" or "none";
+  ``log_every`` sets the epochs between plain lines (default: about ten lines); ``progress_unit``
+  names an epoch on the bar.
 """
 
 from __future__ import annotations
@@ -128,27 +139,11 @@ def fit(
 ) -> History:
     """Train ``model`` for ``epochs`` epochs (in total, counting those of a resumed checkpoint).
 
-    x: (m, ...) batch-first, y: (m,) or (m, 1). ``batch_size=None`` trains on the full batch (the
-    course's gradient descent); otherwise mini-batches, reshuffled every epoch with ``rng`` (an
-    np.random.Generator, required when shuffling), the last partial batch kept unless ``drop_last``.
-    ``validation_data=(x_val, y_val)`` is evaluated in eval mode after each epoch. ``scheduler``
-    steps after each epoch.
-
-    ``checkpoint=path`` is a shortcut for ``callbacks=[ModelCheckpoint(path)]`` (the last epoch, and
-    the exact point of a Ctrl-C). ``resume_from=path`` restores weights, optimiser state, schedule,
-    epoch, position in the epoch, rng states, history and callback state from such a checkpoint,
-    all-or-nothing, and continues up to ``epochs``.
-
-    Ctrl-C stops after the step under way: the weights trained so far stay in the model, the "last"
-    checkpoint is written, and the History is returned (``stop_reason == "interrupted"``).
-    Divergence raises TrainingDivergedError saying where (checkpoints are not touched): a NaN or
-    infinite loss or weight, or an epoch loss above ``divergence_factor`` (default 20) times the
-    larger of the first epoch's loss and the best constant prediction's loss (``Loss.baseline``:
-    the label entropy for BCE, the target variance for MSE); ``divergence_factor=None`` switches
-    that rule off.
-
-    ``progress``: "auto" (a tqdm bar on a terminal, plain lines otherwise), "bar", "lines" or
-    "none"; ``log_every`` sets the epochs between plain lines (default: about ten lines).
+    x: (m, ...) batch-first, y: (m,) or (m, 1). ``batch_size=None``: full-batch gradient descent;
+    otherwise mini-batches reshuffled every epoch with ``rng``. ``validation_data=(x_val, y_val)`` is
+    evaluated in eval mode after each epoch; ``scheduler`` steps after each epoch. ``checkpoint=path``
+    adds ``ModelCheckpoint(path)``; ``resume_from=path`` continues such a checkpoint, all-or-nothing.
+    Ctrl-C, divergence (``divergence_factor``) and ``progress``: see the module docstring.
     """
     plan = _plan(
         model, loss_fn, optimizer, x, y, epochs, batch_size, validation_data, rng, shuffle, drop_last

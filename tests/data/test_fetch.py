@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
-import os
 import shutil
 import socket
 import threading
@@ -16,6 +15,9 @@ import pytest
 
 pytest.importorskip("pooch", reason="pooch missing: pip install -e '.[cat]'")
 
+from datafiles import DATA as REAL
+from datafiles import needs_cat_data as needs_real_data
+
 from tinygrad_np.data.datasets import (
     CATVNONCAT_FILES,
     DownloadError,
@@ -24,12 +26,6 @@ from tinygrad_np.data.datasets import (
     load_dataset,
 )
 from tinygrad_np.data.datasets.fetch import RemoteFile
-
-REAL = Path(os.environ.get("TINYGRAD_NP_DATA", "/nonexistent"))
-needs_real_data = pytest.mark.skipif(
-    not all((REAL / name).is_file() for name in CATVNONCAT_FILES),
-    reason="real cat data absent: set TINYGRAD_NP_DATA to a folder with the two .h5 files",
-)
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

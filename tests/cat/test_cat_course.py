@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -18,15 +17,15 @@ import pytest
 pytest.importorskip("h5py", reason="h5py missing: pip install -e '.[cat]'")
 pytest.importorskip("matplotlib", reason="matplotlib missing: pip install -e '.[cat]'")
 
+from datafiles import DATA as REAL
+from datafiles import needs_cat_data
+
 from models.cat import load_model, predict_proba
 from models.cat.cli import main
 from tinygrad_np.data.datasets import load_catvnoncat
 
-REAL = Path(os.environ.get("TINYGRAD_NP_DATA", "/nonexistent"))
-pytestmark = pytest.mark.skipif(
-    not (REAL / "train_catvnoncat.h5").is_file() or not (REAL / "test_catvnoncat.h5").is_file(),
-    reason="real cat data absent: set TINYGRAD_NP_DATA to a folder with the two .h5 files",
-)
+# The course reproductions: the slowest tests (a developer's quick run is `pytest -m "not slow"`).
+pytestmark = [needs_cat_data, pytest.mark.slow]
 
 COURSE = {
     "deep": {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,9 @@ import pytest
 h5py = pytest.importorskip("h5py", reason="h5py missing: pip install -e '.[cat]'")
 Image = pytest.importorskip("PIL.Image", reason="Pillow missing: pip install -e '.[cat]'")
 
+from datafiles import DATA as REAL  # noqa: E402
+from datafiles import needs_cat_data as needs_real_data  # noqa: E402
+
 from tinygrad_np.data.datasets import (  # noqa: E402
     ImageLoadError,
     load_catvnoncat,
@@ -20,12 +22,6 @@ from tinygrad_np.data.datasets import (  # noqa: E402
     load_image,
     load_image_folder,
     read_h5,
-)
-
-REAL = Path(os.environ.get("TINYGRAD_NP_DATA", "/nonexistent"))
-needs_real_data = pytest.mark.skipif(
-    not (REAL / "train_catvnoncat.h5").is_file() or not (REAL / "test_catvnoncat.h5").is_file(),
-    reason="real cat data absent: set TINYGRAD_NP_DATA to a folder with the two .h5 files",
 )
 
 

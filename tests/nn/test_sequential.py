@@ -145,6 +145,10 @@ def test_load_state_dict_casts_to_the_model_dtype() -> None:
     state32 = {k: v.astype(np.float32) for k, v in small_model(1).state_dict().items()}
     model.load_state_dict(state32)
     assert model.dtype == np.float64
+    loaded = model.state_dict()
+    for key, value in state32.items():  # the values were assigned, cast to the model's float64
+        assert loaded[key].dtype == np.float64
+        np.testing.assert_array_equal(loaded[key], value.astype(np.float64))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,26 @@
+"""Where the tests find the real data, and the one marker for tests that need it.
+
+``TINYGRAD_NP_DATA`` points at a folder holding the course's two .h5 files (and fashion-mnist/).
+Tests that need the real cat data use ``@needs_cat_data``; they skip with the reason when it is absent
+(CI sets the variable, so there they run).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+DATA = Path(os.environ.get("TINYGRAD_NP_DATA", "/nonexistent"))
+CAT_FILES = ("train_catvnoncat.h5", "test_catvnoncat.h5")
+
+
+def has_cat_data() -> bool:
+    return all((DATA / name).is_file() for name in CAT_FILES)
+
+
+needs_cat_data = pytest.mark.skipif(
+    not has_cat_data(),
+    reason="real cat data absent: set TINYGRAD_NP_DATA to a folder with train_catvnoncat.h5 and test_catvnoncat.h5",
+)
