@@ -1,4 +1,4 @@
-"""``python -m models.fashion {train,evaluate,predict}``: the Fashion-MNIST classifiers from the command line."""
+"""``python -m models.fashion {train,evaluate,predict}``: the Fashion-MNIST classifiers, command line."""
 
 from __future__ import annotations
 
@@ -25,11 +25,15 @@ DEFAULTS = {"mlp": {"lr": 1e-3, "epochs": 20}, "cnn": {"lr": 2e-3, "epochs": 10}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m models.fashion", description="Fashion-MNIST classifiers.")
+    parser = argparse.ArgumentParser(
+        prog="python -m models.fashion", description="Fashion-MNIST classifiers."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a model; write weights, plots and metrics.json")
-    t.add_argument("--model", choices=sorted(MODELS), default="mlp", help="mlp: 784-256-128-10; cnn: 2 conv blocks")
+    t.add_argument(
+        "--model", choices=sorted(MODELS), default="mlp", help="mlp: 784-256-128-10; cnn: 2 conv blocks"
+    )
     t.add_argument("--epochs", type=_positive_int, help="passes over the training split (mlp 20, cnn 10)")
     t.add_argument("--batch-size", type=_positive_int, default=128, help="default: 128")
     t.add_argument("--lr", type=float, help="learning rate (default: mlp 1e-3, cnn 2e-3)")
@@ -37,19 +41,35 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--momentum", type=float, default=0.0, help="sgd momentum (default: 0)")
     t.add_argument("--weight-decay", type=float, default=0.0, help="L2 (sgd, adam) or decoupled (adamw)")
     t.add_argument("--schedule", choices=("cosine", "constant"), default="cosine", help="lr schedule")
-    t.add_argument("--dropout", type=float, default=0.0, help="dropout after each hidden ReLU (mlp) or before the head (cnn)")
+    t.add_argument(
+        "--dropout",
+        type=float,
+        default=0.0,
+        help="dropout after each hidden ReLU (mlp) or before the head (cnn)",
+    )
     t.add_argument("--batchnorm", choices=("on", "off"), help="BatchNorm layers (default: mlp off, cnn on)")
     t.add_argument("--hidden", type=_sizes, help="mlp hidden sizes, e.g. 256,128 (default)")
     t.add_argument("--channels", type=_sizes, help="cnn channels per block, e.g. 32,64 (default)")
     t.add_argument("--seed", type=int, default=0, help="seed of the init, dropout and shuffling (default: 0)")
-    t.add_argument("--val-size", type=int, default=5000, help="validation images carved out of the training set (default: 5000; 0: none)")
+    t.add_argument(
+        "--val-size",
+        type=int,
+        default=5000,
+        help="validation images carved out of the training set (default: 5000; 0: none)",
+    )
     t.add_argument("--val-seed", type=int, default=0, help="seed of the validation split (default: 0)")
-    t.add_argument("--test", action="store_true", help="also score the test set at the end (do it once, for the final numbers)")
+    t.add_argument(
+        "--test",
+        action="store_true",
+        help="also score the test set at the end (do it once, for the final numbers)",
+    )
     t.add_argument("--limit", type=_positive_int, help="use only the first N training images (quick runs)")
     t.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     t.add_argument("--data", metavar="DIR", help=DATA_HELP)
     t.add_argument("--out", metavar="DIR", help="output folder (default: runs/fashion-MODEL-DATE-TIME)")
-    t.add_argument("--checkpoint", action="store_true", help="write OUT/checkpoint.npz after every epoch (and on Ctrl-C)")
+    t.add_argument(
+        "--checkpoint", action="store_true", help="write OUT/checkpoint.npz after every epoch (and on Ctrl-C)"
+    )
     t.add_argument("--resume", metavar="FILE", help="continue from a checkpoint.npz of the same settings")
 
     e = sub.add_parser("evaluate", help="test accuracy, per-class precision / recall / F1, confusion matrix")
@@ -75,7 +95,9 @@ def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(s) for s in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be comma-separated integers such as 256,128, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"must be comma-separated integers such as 256,128, got {text!r}"
+        ) from None
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"sizes must be at least 1, got {text!r}")
     return sizes
@@ -124,8 +146,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     print(f"Data: {data.source} ({len(y_train)} train, {len(y_val)} validation images)")
     print(
-        f"Model: {args.model} [{describe(model)}], seed {args.seed}, {args.dtype}, {args.optimizer} lr {args.lr} "
-        f"({args.schedule}), batch size {args.batch_size}, {args.epochs} epochs"
+        f"Model: {args.model} [{describe(model)}], seed {args.seed}, {args.dtype}, "
+        f"{args.optimizer} lr {args.lr} ({args.schedule}), batch size {args.batch_size}, {args.epochs} epochs"
     )
     start = time.perf_counter()
     try:
@@ -162,23 +184,54 @@ def cmd_train(args: argparse.Namespace) -> int:
             r = results[split] = multiclass_report(y, logits, data.classes)
             print(f"{split.capitalize()} accuracy: {r['accuracy']:.4f} ({r['correct']}/{r['total']})")
     title = f"{args.model}, {args.optimizer} lr {args.lr}, seed {args.seed}"
-    save_curves({k: history[k] for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in history.keys()},
-                out / "curves.png", title=title)
+    save_curves(
+        {k: history[k] for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in history.keys()},
+        out / "curves.png",
+        title=title,
+    )
     pictures = ["weights.npz", "curves.png"]
     shown = "test" if args.test else "validation"
     if shown in results:
         x_show, y_show = (data.x_test, data.y_test) if args.test else (x_val, y_val)
-        save_confusion(np.array(results[shown]["confusion_matrix"]), data.classes, out / "confusion.png",
-                       title=f"{shown} confusion matrix, accuracy {results[shown]['accuracy']:.4f}")
+        save_confusion(
+            np.array(results[shown]["confusion_matrix"]),
+            data.classes,
+            out / "confusion.png",
+            title=f"{shown} confusion matrix, accuracy {results[shown]['accuracy']:.4f}",
+        )
         pred = np.argmax(predict_logits(model, x_show[:32]), axis=1)
         save_predictions(x_show, y_show, pred, data.classes, out / "predictions.png")
         pictures += ["confusion.png", "predictions.png"]
-    settings = {k: getattr(args, k) for k in (
-        "model", "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule", "dropout",
-        "batchnorm", "hidden", "channels", "seed", "val_size", "val_seed", "limit", "dtype")}
+    settings = {
+        k: getattr(args, k)
+        for k in (
+            "model",
+            "epochs",
+            "batch_size",
+            "lr",
+            "optimizer",
+            "momentum",
+            "weight_decay",
+            "schedule",
+            "dropout",
+            "batchnorm",
+            "hidden",
+            "channels",
+            "seed",
+            "val_size",
+            "val_seed",
+            "limit",
+            "dtype",
+        )
+    }
     metrics = {
-        "settings": settings | {"data": data.source, "architecture": describe(model),
-                                "stop_reason": history.stop_reason, "train_images": len(y_train)},
+        "settings": settings
+        | {
+            "data": data.source,
+            "architecture": describe(model),
+            "stop_reason": history.stop_reason,
+            "train_images": len(y_train),
+        },
         "history": {k: history[k] for k in history.keys()},
         **results,
         "seconds": round(seconds, 3),

@@ -14,6 +14,7 @@ the keys and shapes alone.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,7 +40,7 @@ def mlp(
     rng = np.random.default_rng(seed)
     layers: list[tnp.Layer] = [tnp.Flatten()]
     sizes = [int(np.prod(IMAGE_SHAPE)), *hidden]
-    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+    for n_in, n_out in itertools.pairwise(sizes):
         layers.append(tnp.Linear(n_in, n_out, rng=rng, dtype=dtype))
         if batchnorm:
             layers.append(tnp.BatchNorm1d(n_out).to(dtype))

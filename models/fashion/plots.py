@@ -11,7 +11,9 @@ import numpy as np
 from models.cat.plots import _figure, _save
 
 
-def save_curves(history: Mapping[str, Sequence[float]], path: str | os.PathLike[str], title: str = "") -> None:
+def save_curves(
+    history: Mapping[str, Sequence[float]], path: str | os.PathLike[str], title: str = ""
+) -> None:
     """Loss (left) and accuracy (right) per epoch, training and validation when present."""
     fig = _figure(10, 4)
     fig.suptitle(title)
@@ -28,7 +30,9 @@ def save_curves(history: Mapping[str, Sequence[float]], path: str | os.PathLike[
     _save(fig, path)
 
 
-def save_confusion(cm: np.ndarray, classes: Sequence[str], path: str | os.PathLike[str], title: str = "") -> None:
+def save_confusion(
+    cm: np.ndarray, classes: Sequence[str], path: str | os.PathLike[str], title: str = ""
+) -> None:
     """The C×C confusion matrix (rows: true class, columns: predicted), counts written in the cells."""
     cm = np.asarray(cm)
     fig = _figure(8, 7)
@@ -66,7 +70,9 @@ def save_predictions(
     fig.suptitle(f"predicted / true class: first {shown} test images, {wrong} wrong (red)")
     for k in range(shown):
         ax = fig.add_subplot(rows, columns, k + 1)
-        ax.imshow(np.asarray(images[k]).reshape(28, 28), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+        ax.imshow(
+            np.asarray(images[k]).reshape(28, 28), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest"
+        )
         ok = y_pred[k] == y_true[k]
         ax.set_title(
             f"{classes[y_pred[k]]}\n{classes[y_true[k]]}", fontsize=7, color="black" if ok else "tab:red"

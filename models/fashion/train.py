@@ -14,7 +14,9 @@ def split_train_val(
     out of (x, y) for validation, the rest for training; the classes take turns, so with balanced
     classes (as Fashion-MNIST's) every class gets the same share. Both parts keep the original order."""
     if not 0 <= val_size < len(x):
-        raise ValueError(f"--val-size must be in [0, {len(x) - 1}] for {len(x)} training images, got {val_size}")
+        raise ValueError(
+            f"--val-size must be in [0, {len(x) - 1}] for {len(x)} training images, got {val_size}"
+        )
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(x))
     # Stratified: rank each sample within its class (in the random order), then take the lowest ranks,
