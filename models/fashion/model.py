@@ -43,7 +43,7 @@ def mlp(
     for n_in, n_out in itertools.pairwise(sizes):
         layers.append(tnp.Linear(n_in, n_out, rng=rng, dtype=dtype))
         if batchnorm:
-            layers.append(tnp.BatchNorm1d(n_out).to(dtype))
+            layers.append(tnp.BatchNorm1d(n_out, dtype=dtype))
         layers.append(tnp.ReLU())
         if dropout:
             layers.append(tnp.Dropout(dropout, rng=rng))
@@ -66,7 +66,7 @@ def cnn(
     for c in channels:
         layers.append(tnp.Conv2d(c_in, c, 3, padding=1, bias=not batchnorm, init="he", rng=rng, dtype=dtype))
         if batchnorm:
-            layers.append(tnp.BatchNorm2d(c).to(dtype))
+            layers.append(tnp.BatchNorm2d(c, dtype=dtype))
         layers += [tnp.ReLU(), tnp.MaxPool2d(2)]
         c_in, side = c, side // 2
     layers.append(tnp.Flatten())
