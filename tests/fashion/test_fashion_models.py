@@ -60,7 +60,7 @@ def test_model_from_state_rejects_other_models() -> None:
 def test_split_is_stratified_disjoint_and_reproducible() -> None:
     x = np.arange(1000, dtype=np.float32)[:, None]
     y = np.repeat(np.arange(10), 100)
-    xt, yt, xv, yv = split_train_val(x, y, 200, seed=5)
+    xt, _, xv, yv = split_train_val(x, y, 200, seed=5)
     assert len(xv) == 200 and len(xt) == 800
     np.testing.assert_array_equal(np.bincount(yv), np.full(10, 20))
     assert set(xt[:, 0]).isdisjoint(xv[:, 0]) and len(set(xt[:, 0]) | set(xv[:, 0])) == 1000
