@@ -200,7 +200,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             title=f"{shown} confusion matrix, accuracy {results[shown]['accuracy']:.4f}",
         )
         pred = np.argmax(predict_logits(model, x_show[:32]), axis=1)
-        save_predictions(x_show, y_show, pred, data.classes, out / "predictions.png")
+        save_predictions(x_show, y_show, pred, data.classes, out / "predictions.png", split=shown)
         pictures += ["confusion.png", "predictions.png"]
     settings = {
         k: getattr(args, k)

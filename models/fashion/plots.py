@@ -60,6 +60,7 @@ def save_predictions(
     *,
     columns: int = 8,
     count: int = 32,
+    split: str = "test",
 ) -> None:
     """The first ``count`` images (N, 1, 28, 28) or (N, 28, 28) in a grid, each titled "predicted /
     true"; wrong predictions in red."""
@@ -67,7 +68,7 @@ def save_predictions(
     rows = max(1, -(-shown // columns))
     fig = _figure(1.6 * columns, 1.9 * rows + 0.4)
     wrong = int(np.count_nonzero(np.asarray(y_pred)[:shown] != np.asarray(y_true)[:shown]))
-    fig.suptitle(f"predicted / true class: first {shown} test images, {wrong} wrong (red)")
+    fig.suptitle(f"predicted / true class: first {shown} {split} images, {wrong} wrong (red)")
     for k in range(shown):
         ax = fig.add_subplot(rows, columns, k + 1)
         ax.imshow(
