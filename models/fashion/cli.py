@@ -248,7 +248,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .report import format_report, multiclass_report
 
     model = load_model(args.weights)
-    data = load_fashion_mnist(args.data, dtype=model.dtype)
+    data = load_fashion_mnist(args.data, dtype=model.dtype or np.float32)
     x, y = data.x_test[: args.limit], data.y_test[: args.limit]
     r = multiclass_report(y, predict_logits(model, x), data.classes)
     print(f"Weights: {args.weights} [{describe(model)}]\nData: {data.source}")

@@ -85,17 +85,17 @@ def without_dropout(model: tnp.Sequential) -> tnp.Sequential:
 
 
 def describe(model: tnp.Sequential) -> str:
-    """A one-line architecture, e.g. "conv 1→32, bn, relu, pool | conv 32→64, ... | linear 3136→10"."""
-    names = {"Conv2d": "conv", "Linear": "linear", "BatchNorm1d": "bn", "BatchNorm2d": "bn"}
+    """A one-line architecture, e.g. "conv 1→32, bn, relu, pool, conv 32→64, ..., linear 3136→10"."""
+    names = {"BatchNorm1d": "bn", "BatchNorm2d": "bn", "MaxPool2d": "pool"}
     parts = []
     for layer in model:
         kind = type(layer).__name__
-        if kind in ("Conv2d", "Linear"):
-            n_in = getattr(layer, "in_channels", None) or layer.in_features
-            n_out = getattr(layer, "out_channels", None) or layer.out_features
-            parts.append(f"{names[kind]} {n_in}→{n_out}")
+        if isinstance(layer, tnp.Linear):
+            parts.append(f"linear {layer.in_features}→{layer.out_features}")
+        elif isinstance(layer, tnp.Conv2d):
+            parts.append(f"conv {layer.in_channels}→{layer.out_channels}")
         else:
-            parts.append(names.get(kind, kind.lower().replace("maxpool2d", "pool")))
+            parts.append(names.get(kind, kind.lower()))
     return ", ".join(parts)
 
 
