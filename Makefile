@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-EXTRAS ?= test,cat
+EXTRAS ?= test,cat,onnx
 
 .PHONY: venv test quicktest lint cat bench clean
 

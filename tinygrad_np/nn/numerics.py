@@ -17,3 +17,20 @@ def stable_sigmoid(z: np.ndarray) -> np.ndarray:
 def softplus_neg_abs(z: np.ndarray) -> np.ndarray:
     """log(1 + exp(-|z|)): the overflow-free part of log-sigmoid and of BCE with logits."""
     return np.log1p(np.exp(-np.abs(z)))
+
+
+def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """log(softmax(z)) along ``axis`` without overflow: z - max(z) - log(sum(exp(z - max(z)))). The
+    largest shifted value is 0, so exp never overflows and the sum is >= 1 (its log is finite).
+    Finite for any finite z, dtype preserved."""
+    out = z - np.max(z, axis=axis, keepdims=True)
+    out -= np.log(np.sum(np.exp(out), axis=axis, keepdims=True))
+    return out
+
+
+def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+    """exp(z) / sum(exp(z)) along ``axis``, computed on z - max(z) (the same value, no overflow);
+    entries are in [0, 1] and sum to 1. dtype preserved."""
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e

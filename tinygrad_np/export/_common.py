@@ -1,0 +1,64 @@
+"""What the ONNX and PyTorch converters share: lazy imports of the optional packages, the error for a
+layer without a counterpart, and the model's one dtype."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from ..nn.layer import Layer
+from ..validation import fail
+
+INSTALL = {
+    "onnx": "pip install -e '.[onnx]' (or: pip install onnx onnxruntime)",
+    "onnxruntime": "pip install -e '.[onnx]' (or: pip install onnx onnxruntime)",
+    "torch": "pip install torch (CPU build: pip install torch --index-url https://download.pytorch.org/whl/cpu)",
+}
+
+
+class UnsupportedLayerError(TypeError):
+    """A layer (or torch module) that has no counterpart in the target format."""
+
+
+def require(package: str, who: str) -> ModuleType:
+    """Import the optional ``package`` for ``who``, or raise an ImportError saying how to install it."""
+    try:
+        return importlib.import_module(package)
+    except ImportError as e:
+        raise ImportError(f"{who} needs the optional package {package!r}: {INSTALL[package]}") from e
+
+
+def unsupported(who: str, path: str, layer: Any, supported: list[str]) -> UnsupportedLayerError:
+    """The error for ``layer`` at ``path`` (its dotted name in the model) with no counterpart."""
+    where = f"layer {path!r}" if path else "the model"
+    return UnsupportedLayerError(
+        f"{who}: {where} is a {type(layer).__name__}, which has no converter; supported: "
+        f"{', '.join(sorted(supported))}"
+    )
+
+
+def model_dtype(who: str, model: Layer, default: Any = None) -> np.dtype:
+    """The one floating-point dtype of ``model``'s parameters and buffers (float32 or float64).
+
+    A model without any uses ``default`` (float64 when None)."""
+    arrays = [p.data for p in model.parameters()] + [b for _, b in model.named_buffers()]
+    kinds = sorted({str(a.dtype) for a in arrays if a.dtype.kind == "f"})
+    if not kinds:
+        dtype = np.dtype(np.float64 if default is None else default)
+    elif len(kinds) > 1:
+        raise fail(
+            who, "the model's parameters", "share one dtype", f"dtypes {kinds}", "use model.to(np.float32)"
+        )
+    else:
+        dtype = np.dtype(kinds[0])
+    if dtype not in (np.float32, np.float64):
+        raise fail(who, "the model's dtype", "be float32 or float64", str(dtype), "use model.to(np.float32)")
+    return dtype
+
+
+def join(prefix: str, name: str) -> str:
+    """A dotted child name: ``join("2", "0") == "2.0"``, ``join("", "0") == "0"``."""
+    return f"{prefix}.{name}" if prefix else name

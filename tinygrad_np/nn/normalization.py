@@ -1,0 +1,148 @@
+"""BatchNorm1d and BatchNorm2d: normalise each channel, then scale and shift, as PyTorch.
+
+Training mode: per channel c, over the batch (and length / height, width),
+    mean = mean(x),  var = mean((x - mean)**2)  (biased),  xhat = (x - mean) / sqrt(var + eps),
+    y = weight * xhat + bias,
+and the running statistics move towards the batch's (momentum m, default 0.1):
+    running_mean = (1 - m) running_mean + m mean,
+    running_var  = (1 - m) running_var  + m var * n / (n - 1)   (the unbiased variance).
+Evaluation mode uses running_mean and running_var instead of the batch's statistics.
+
+``running_mean``, ``running_var`` and ``num_batches_tracked`` are buffers: saved and loaded with the
+state dict under PyTorch's names ("1.running_mean", ...), cast by ``to()``, never trained.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..validation import check_finite_float, check_int, fail
+from .layer import Layer
+from .parameter import Parameter
+
+__all__ = ["BatchNorm1d", "BatchNorm2d"]
+
+
+class _BatchNorm(Layer):
+    _buffers = ("running_mean", "running_var", "num_batches_tracked")
+    _ndims: tuple[int, ...] = ()  # accepted input ranks
+    _shape_text = ""
+
+    def __init__(
+        self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, *, dtype: Any = np.float64
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.num_features = check_int(name, "num_features", num_features)
+        self.eps = check_finite_float(name, "eps", eps, minimum=0.0)
+        # None: a cumulative average of all batches seen (PyTorch's momentum=None)
+        self.momentum = (
+            None
+            if momentum is None
+            else check_finite_float(name, "momentum", momentum, minimum=0.0, maximum=1.0)
+        )
+        dtype = np.dtype(dtype)
+        self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
+        self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
+        self.running_mean = np.zeros(self.num_features, dtype=dtype)
+        self.running_var = np.ones(self.num_features, dtype=dtype)
+        self.num_batches_tracked = np.array(0, dtype=np.int64)
+
+    def _check(self, x: Any) -> np.ndarray:
+        x = self._check_input(x)
+        if x.ndim not in self._ndims or x.shape[1] != self.num_features:
+            c = self.num_features
+            raise fail(repr(self), "input", f"have shape {self._shape_text.format(c=c)}", f"shape {x.shape}")
+        if x.dtype != self.weight.data.dtype:
+            raise fail(
+                repr(self),
+                "input",
+                f"have the weights' dtype {self.weight.data.dtype}",
+                f"dtype {x.dtype}",
+                f"convert with x.astype(np.{self.weight.data.dtype}) or model.to(np.{x.dtype})",
+                TypeError,
+            )
+        return x
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = self._check(x)
+        axes = (0, *range(2, x.ndim))  # every axis but the channels
+        shape = (1, -1) + (1,) * (x.ndim - 2)  # a per-channel vector broadcast against x
+        n = x.size // self.num_features  # values per channel
+        if self.training:
+            if n <= 1:
+                raise fail(
+                    repr(self),
+                    "input",
+                    "hold more than 1 value per channel in training mode",
+                    f"shape {x.shape}",
+                    "use a batch of 2 or more, or model.eval()",
+                )
+            mean = x.mean(axis=axes)
+            xc = x - mean.reshape(shape)
+            var = (xc * xc).mean(axis=axes)
+            self._update_running(mean, var, n)
+        else:
+            mean, var = self.running_mean, self.running_var
+            xc = x - mean.reshape(shape)
+        invstd = 1.0 / np.sqrt(var + x.dtype.type(self.eps))
+        xhat = xc
+        xhat *= invstd.reshape(shape)  # in place: xc is our own array
+        y = xhat * self.weight.data.reshape(shape)
+        y += self.bias.data.reshape(shape)
+        self._cache = (xhat, invstd, axes, shape, self.training)
+        return y
+
+    def _update_running(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
+        self.num_batches_tracked = np.array(self.num_batches_tracked + 1, dtype=np.int64)
+        m = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+        dt = self.running_mean.dtype.type
+        self.running_mean = (1 - m) * self.running_mean + dt(m) * mean.astype(self.running_mean.dtype)
+        unbiased = var.astype(self.running_var.dtype) * dt(n / (n - 1))
+        self.running_var = (1 - m) * self.running_var + dt(m) * unbiased
+        self.running_mean = self.running_mean.astype(dt, copy=False)
+        self.running_var = self.running_var.astype(dt, copy=False)
+
+    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        xhat, invstd, axes, shape, training = self._cached()
+        g = self._check_grad(grad_out, xhat.shape)
+        gsum = g.sum(axis=axes)
+        gxhat = (g * xhat).sum(axis=axes)
+        self.bias.grad_buffer()[...] = gsum  # dL/dbias = sum g
+        self.weight.grad_buffer()[...] = gxhat  # dL/dweight = sum g * xhat
+        if not input_grad:
+            return None
+        scale = (self.weight.data * invstd).reshape(shape)
+        if not training:
+            return g * scale  # the statistics are constants: y is affine in x
+        # The batch statistics depend on x too: dL/dx = w invstd (g - mean(g) - xhat mean(g xhat)).
+        n = xhat.size // self.num_features
+        dx = xhat * (gxhat / n).reshape(shape)
+        np.subtract(g, dx, out=dx)
+        dx -= (gsum / n).reshape(shape)
+        dx *= scale
+        return dx
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine=True, "
+            "track_running_stats=True"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs over N (and L), per channel C = num_features.
+    ``weight`` (C,) starts at 1, ``bias`` (C,) at 0; running_mean 0, running_var 1."""
+
+    _ndims = (2, 3)
+    _shape_text = "(batch, {c}) or (batch, {c}, length)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) inputs over N, H and W, per channel C = num_features.
+    ``weight`` (C,) starts at 1, ``bias`` (C,) at 0; running_mean 0, running_var 1."""
+
+    _ndims = (4,)
+    _shape_text = "(batch, {c}, height, width)"
