@@ -121,11 +121,12 @@ class Layer:
         """Every state-dict key with its current array and Parameter (None for a buffer). A layer
         used twice appears under each of its names, as in PyTorch's state dict."""
         slots: dict[str, tuple[np.ndarray, Parameter | None]] = {}
-        for prefix, layer in self.named_modules(remove_duplicate=False):
+        for prefix, layer in self.named_modules(remove_duplicate=False):  # PyTorch's order: per module,
+            dot = f"{prefix}." if prefix else ""  # its parameters, then its buffers
             for name, p in layer._own_parameters():
-                slots[f"{prefix}.{name}" if prefix else name] = (p.data, p)
-        for prefix, layer, name in self._buffer_slots(remove_duplicate=False):
-            slots[f"{prefix}.{name}" if prefix else name] = (getattr(layer, name), None)
+                slots[dot + name] = (p.data, p)
+            for name in layer._buffers:
+                slots[dot + name] = (getattr(layer, name), None)
         return slots
 
     def zero_grad(self) -> None:
@@ -180,13 +181,7 @@ class Layer:
         """Load ``state`` strictly and all-or-nothing: every key present, none extra, every shape equal,
         values finite in the model's dtype. A rejected dict leaves the model unchanged."""
         targets = self._state_slots()
-        missing = [k for k in targets if k not in state]
-        unexpected = [k for k in state if k not in targets]
-        if missing or unexpected:
-            raise StateDictKeyError(
-                f"{self._name()}.load_state_dict: the state dict must have the model's keys {list(targets)}, "
-                f"got missing keys {missing} and unexpected keys {unexpected}"
-            )
+        self.check_shapes({k: np.shape(v) for k, v in state.items()})
         new = {
             key: _converted(self._name(), key, state[key], current) for key, (current, _) in targets.items()
         }
@@ -197,15 +192,34 @@ class Layer:
             setattr(layer, name, new[f"{prefix}.{name}" if prefix else name])
         return self
 
+    def check_shapes(self, shapes: Mapping[str, tuple[int, ...]]) -> None:
+        """Raise as ``load_state_dict`` would for a state with these names and shapes (no arrays needed:
+        a file's headers are checked before its arrays are read)."""
+        targets = self._state_slots()
+        missing = [k for k in targets if k not in shapes]
+        unexpected = [k for k in shapes if k not in targets]
+        if missing or unexpected:
+            raise StateDictKeyError(
+                f"{self._name()}.load_state_dict: the state dict must have the model's keys {list(targets)}, "
+                f"got missing keys {missing} and unexpected keys {unexpected}"
+            )
+        for key, (current, _) in targets.items():
+            if tuple(shapes[key]) != current.shape:
+                raise ValueError(
+                    f"{self._name()}.load_state_dict: {key!r} must have shape {current.shape}, "
+                    f"got {tuple(shapes[key])}"
+                )
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the state dict to an ``.npz`` file atomically (no pickle)."""
         serialization.save(self.state_dict(), path)
 
     def load(self: L, path: str | os.PathLike[str]) -> L:
         """Load a file written by ``save`` (checked like ``load_state_dict``); returns self."""
-        state = serialization.load(path)
+        header = serialization.read_header(path)  # a wrong file is rejected before any array is read
         try:
-            return self.load_state_dict(state)
+            self.check_shapes({k: a.shape for k, a in header.items()})
+            return self.load_state_dict(serialization.load(path))
         except (KeyError, ValueError, TypeError) as e:
             raise in_context(e, os.fspath(path)) from e
 

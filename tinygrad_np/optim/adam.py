@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..nn.parameter import Parameter
+from ..validation import check_finite_float, fail
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
@@ -24,6 +26,7 @@ class Adam(Optimizer):
     State per Parameter object: "step" (0-d int64), "exp_avg" and "exp_avg_sq" (p's shape).
     """
 
+    _STATE: ClassVar[dict[str, str]] = {"step": "count", "exp_avg": "param", "exp_avg_sq": "nonneg"}
     _decoupled = False  # AdamW: decay p directly instead of adding weight_decay * p to g
 
     def __init__(
@@ -35,15 +38,24 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        name = type(self).__name__
-        beta1, beta2 = betas
-        if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
-            raise ValueError(f"{name}: betas must lie in [0, 1), got {betas}")
-        if not eps >= 0 or not weight_decay >= 0:
-            raise ValueError(f"{name}: eps and weight_decay must be >= 0, got {eps}, {weight_decay}")
-        self.betas = (float(beta1), float(beta2))
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
+        h = {"betas": betas, "eps": eps, "weight_decay": weight_decay}
+        c = self._checked(type(self).__name__, "", h)
+        self.betas: tuple[float, float] = c["betas"]
+        self.eps: float = c["eps"]
+        self.weight_decay: float = c["weight_decay"]
+
+    def _checked(self, who: str, prefix: str, h: dict[str, Any]) -> dict[str, Any]:
+        out = super()._checked(who, prefix, h)
+        betas = h["betas"]
+        if not isinstance(betas, tuple | list) or len(betas) != 2:
+            raise fail(who, prefix + "betas", "be a pair (beta1, beta2)", betas, error=TypeError)
+        out["betas"] = tuple(
+            check_finite_float(who, f"{prefix}betas[{i}]", b, minimum=0.0, maximum=1.0, open_max=True)
+            for i, b in enumerate(betas)
+        )
+        for k in ("eps", "weight_decay"):
+            out[k] = check_finite_float(who, prefix + k, h[k], minimum=0.0)
+        return out
 
     def step(self) -> None:
         beta1, beta2 = self.betas

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..nn.parameter import Parameter
 from ..serialization import split
+from ..validation import check_finite_float, fail
 
 # NumPy has no fused "p -= a * g" (BLAS axpy): written as one expression it makes a weight-sized
 # temporary, then reads it back. Going through the weights in blocks keeps that temporary in cache.
@@ -27,9 +29,21 @@ def sub_scaled_(p: np.ndarray, g: np.ndarray, alpha: float) -> None:
         pf[start:stop] -= np.multiply(gf[start:stop], alpha, out=tmp[: stop - start])
 
 
+_STATE_KEY = re.compile(r"(0|[1-9][0-9]*)/([A-Za-z_][A-Za-z0-9_]*)")
+
+
 class Optimizer:
     """Holds the parameters to update, the learning rate ``lr`` (schedules change it) and ``state``,
-    a dict keyed by the Parameter objects themselves."""
+    a dict keyed by the Parameter objects themselves.
+
+    ``lr`` is checked whenever it is set (a finite number >= 0), so ``opt.lr = -1`` raises instead of
+    silently climbing the loss. Subclasses check their other settings in ``_checked`` (used by the
+    constructor and by ``load_state_dict``) and list their per-parameter state in ``_STATE``:
+    name -> "param" (an array shaped like the parameter), "nonneg" (the same, >= 0) or "count"
+    (a 0-d integer >= 0).
+    """
+
+    _STATE: ClassVar[dict[str, str]] = {}
 
     def __init__(self, params: Iterable[Parameter], lr: float) -> None:
         self.params: list[Parameter] = list(params)
@@ -43,10 +57,24 @@ class Optimizer:
                 )
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError(f"{type(self).__name__}: a parameter appears more than once")
-        if not lr >= 0:
-            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {lr}")
-        self.lr = float(lr)
+        self.lr = lr
         self.state: dict[Parameter, dict[str, Any]] = {}
+
+    @property
+    def lr(self) -> float:
+        """The learning rate: a finite number >= 0 (checked on every assignment)."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = check_finite_float(type(self).__name__, "lr", value, minimum=0.0)
+
+    def _checked(self, who: str, prefix: str, h: dict[str, Any]) -> dict[str, Any]:
+        """The settings ``h`` checked and converted (``prefix`` + name in messages); subclasses extend."""
+        out = dict(h)
+        if "lr" in h:
+            out["lr"] = check_finite_float(who, prefix + "lr", h["lr"], minimum=0.0)
+        return out
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
@@ -73,44 +101,74 @@ class Optimizer:
                 out[f"state/{i}/{name}"] = np.array(value, copy=True)
         return out
 
-    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore what ``state_dict`` saved into this optimiser (same type, same parameter list in
-        the same order). All-or-nothing: a mismatch raises and leaves the optimiser unchanged."""
-        name = type(self).__name__
-        saved_type = str(state.get("type", "?"))
-        if saved_type != name:
-            raise ValueError(f"{name}.load_state_dict: the state is for a {saved_type}")
-        if "n_params" not in state or int(state["n_params"]) != len(self.params):
-            raise ValueError(
-                f"{name}.load_state_dict: the state is for {state.get('n_params', '?')} "
-                f"parameters, this optimiser has {len(self.params)}"
+        the same order). Everything is checked first (settings in range, state arrays of the right
+        names, shapes and dtypes, finite); a bad state raises naming the key and leaves the
+        optimiser unchanged."""
+        who = f"{type(self).__name__}.load_state_dict"
+        saved_type = np.asarray(state.get("type", "?"))
+        if saved_type.shape != () or str(saved_type) != type(self).__name__:
+            raise fail(
+                who,
+                "'type'",
+                f"be {type(self).__name__!r}",
+                f"{saved_type} (the state is for a {saved_type})",
+            )
+        n = np.asarray(state.get("n_params", -1))
+        if n.shape != () or n.dtype.kind not in "iu" or int(n) != len(self.params):
+            raise fail(
+                who,
+                "'n_params'",
+                f"be {len(self.params)}, this optimiser's parameter count",
+                f"{n} (the state is for {n} parameters)",
             )
         hparams = self._hparams()
         saved_h = split(state, "hparams")
         if set(saved_h) != set(hparams):
             raise KeyError(
-                f"{name}.load_state_dict: hyper-parameters {sorted(saved_h)} in the state, "
-                f"{sorted(hparams)} expected"
+                f"{who}: hyper-parameters {sorted(saved_h)} in the state, {sorted(hparams)} expected"
             )
-        new_state: dict[Parameter, dict[str, Any]] = {}
-        for key, value in split(state, "state").items():
-            index, item = key.split("/", 1)
-            p = self.params[int(index)]
-            value = np.array(value, copy=True)
-            if value.ndim and value.shape != p.shape:
-                raise ValueError(
-                    f"{name}.load_state_dict: state/{key} has shape {value.shape}, "
-                    f"parameter {index} has {p.shape}"
-                )
-            new_state.setdefault(p, {})[item] = value
-        for k, current in hparams.items():
-            v = saved_h[k]
-            setattr(self, k, tuple(v.tolist()) if isinstance(current, tuple) else type(current)(v))
+        extra = [
+            k for k in state if k not in ("type", "n_params") and not k.startswith(("hparams/", "state/"))
+        ]
+        if extra:
+            raise KeyError(f"{who}: unexpected keys {extra}")
+        values = {k: _setting(who, f"hparams/{k}", saved_h[k], hparams[k]) for k in hparams}
+        values = self._checked(who, "hparams/", values)
+        new_state = self._checked_state(who, split(state, "state"))
+        for k, v in values.items():
+            setattr(self, k, v)
         self.state = new_state
+
+    def _checked_state(self, who: str, saved: Mapping[str, Any]) -> dict[Parameter, dict[str, Any]]:
+        """The per-parameter state ``{"<i>/<name>": array}`` checked against ``_STATE`` and the params."""
+        by_index: dict[int, dict[str, Any]] = {}
+        for key, value in saved.items():
+            match = _STATE_KEY.fullmatch(key)
+            if match is None or int(match[1]) >= len(self.params) or match[2] not in self._STATE:
+                raise fail(
+                    who,
+                    "state keys",
+                    f"look like 'state/<i>/<name>' with i < {len(self.params)} and name in "
+                    f"{sorted(self._STATE)}",
+                    f"'state/{key}'",
+                    error=KeyError,
+                )
+            i, item = int(match[1]), match[2]
+            by_index.setdefault(i, {})[item] = _state_value(
+                who, f"state/{key}", value, self._STATE[item], self.params[i]
+            )
+        for i, items in by_index.items():
+            if set(items) != set(self._STATE):
+                raise fail(
+                    who, f"state/{i}", f"have all of {sorted(self._STATE)}", sorted(items), error=KeyError
+                )
+        return {self.params[i]: items for i, items in by_index.items()}
 
     def _hparams(self) -> dict[str, Any]:
         """The optimiser's scalar settings: public attributes that are numbers, bools or tuples."""
-        return {
+        return {"lr": self.lr} | {
             k: v
             for k, v in vars(self).items()
             if k not in ("params", "state")
@@ -125,3 +183,41 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr}, {len(self.params)} parameters)"
+
+
+def _setting(who: str, key: str, value: Any, current: Any) -> Any:
+    """A saved setting as the Python type of ``current`` (bool, int, float or a tuple of floats)."""
+    a = np.asarray(value)
+    if isinstance(current, tuple):
+        if a.shape != (len(current),) or a.dtype.kind not in "iuf":
+            raise fail(who, repr(key), f"be {len(current)} real numbers", repr(a), error=TypeError)
+        return tuple(float(v) for v in a)
+    if a.shape != ():
+        raise fail(who, repr(key), "be a single value", f"shape {a.shape}", error=TypeError)
+    if isinstance(current, bool):
+        if a.dtype.kind != "b":
+            raise fail(who, repr(key), "be a bool", repr(a), error=TypeError)
+        return bool(a)
+    if a.dtype.kind not in "iuf":
+        raise fail(who, repr(key), "be a real number", repr(a), error=TypeError)
+    return type(current)(a)
+
+
+def _state_value(who: str, key: str, value: Any, kind: str, p: Parameter) -> np.ndarray:
+    """One saved state array checked against its ``kind`` and parameter ``p``, as a copy."""
+    a = np.asarray(value)
+    if kind == "count":
+        if a.shape != () or a.dtype.kind not in "iu" or int(a) < 0:
+            raise fail(who, repr(key), "be an integer >= 0 (0-d)", repr(a))
+        return np.array(a, dtype=np.int64)
+    if a.dtype.kind not in "biuf":
+        raise fail(who, repr(key), "hold real numbers", f"dtype {a.dtype}", error=TypeError)
+    if a.shape != p.shape:
+        raise fail(who, repr(key), f"have the parameter's shape {p.shape}", f"shape {a.shape}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = a.astype(p.data.dtype, copy=True)
+    if not np.all(np.isfinite(out)):
+        raise fail(who, repr(key), f"be finite in {p.data.dtype}", "NaN, inf or values too large")
+    if kind == "nonneg" and np.any(out < 0):
+        raise fail(who, repr(key), "be >= 0", "negative values")
+    return out

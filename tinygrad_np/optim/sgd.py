@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..nn.parameter import Parameter
+from ..validation import check_finite_float, fail
 from .optimizer import Optimizer, sub_scaled_
 
 
@@ -17,7 +19,11 @@ class SGD(Optimizer):
     if momentum:  buf = g (first step), else buf = momentum * buf + (1 - dampening) * g
                   g = g + momentum * buf if nesterov else buf
     p = p - lr * g
+
+    State per Parameter object: "momentum_buffer" (p's shape), once momentum is used.
     """
+
+    _STATE: ClassVar[dict[str, str]] = {"momentum_buffer": "param"}
 
     def __init__(
         self,
@@ -29,12 +35,31 @@ class SGD(Optimizer):
         nesterov: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        if momentum < 0 or weight_decay < 0:
-            raise ValueError(f"SGD: momentum and weight_decay must be >= 0, got {momentum}, {weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
-        self.momentum, self.dampening = float(momentum), float(dampening)
-        self.weight_decay, self.nesterov = float(weight_decay), bool(nesterov)
+        h = {"momentum": momentum, "dampening": dampening, "weight_decay": weight_decay, "nesterov": nesterov}
+        c = self._checked("SGD", "", h)
+        self.momentum: float = c["momentum"]
+        self.dampening: float = c["dampening"]
+        self.weight_decay: float = c["weight_decay"]
+        self.nesterov: bool = c["nesterov"]
+
+    def _checked(self, who: str, prefix: str, h: dict[str, Any]) -> dict[str, Any]:
+        out = super()._checked(who, prefix, h)
+        for k in ("momentum", "weight_decay"):
+            out[k] = check_finite_float(who, prefix + k, h[k], minimum=0.0)
+        out["dampening"] = check_finite_float(
+            who, prefix + "dampening", h["dampening"], minimum=0.0, maximum=1.0
+        )
+        if not isinstance(h["nesterov"], bool | np.bool_):
+            raise fail(who, prefix + "nesterov", "be a bool", h["nesterov"], error=TypeError)
+        out["nesterov"] = bool(h["nesterov"])
+        if out["nesterov"] and (out["momentum"] <= 0 or out["dampening"] != 0):
+            raise fail(
+                who,
+                prefix + "nesterov",
+                "come with momentum > 0 and dampening = 0",
+                f"momentum {out['momentum']}, dampening {out['dampening']}",
+            )
+        return out
 
     def step(self) -> None:
         for p, g in self._grads():

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..nn.layer import Layer, in_context
-from ..serialization import load, save, split
+from ..serialization import load, read_header, save, split
 
 if TYPE_CHECKING:
     from .state import TrainState
@@ -162,9 +162,20 @@ def _check_position(state: TrainState, arrays: Mapping[str, np.ndarray], source:
     partial = split(arrays, "partial")
     if step and set(partial) != {"loss_sum", "correct", "seen", "seconds"}:
         raise CheckpointError("a mid-epoch checkpoint must have partial/loss_sum, correct, seen, seconds")
+    for k, v in partial.items():
+        if np.shape(v) != () or np.asarray(v).dtype.kind not in "iuf" or not np.isfinite(v) or v < 0:
+            raise CheckpointError(f"partial/{k} must be a finite number >= 0, got {v!r}")
     order = arrays.get("epoch_order")
-    if order is not None and (order.shape != (state.m,) or order.dtype.kind not in "iu"):
+    if order is not None and (
+        order.shape != (state.m,)
+        or order.dtype.kind not in "iu"
+        or not np.array_equal(np.sort(order), np.arange(state.m))
+    ):
         raise CheckpointError(f"epoch_order must be a permutation of {state.m} indices")
+    if "reference_loss" in arrays:
+        ref = np.asarray(arrays["reference_loss"])
+        if ref.shape != () or ref.dtype.kind not in "iuf" or not np.isfinite(ref) or ref < 0:
+            raise CheckpointError(f"reference_loss must be a finite number >= 0, got {ref!r}")
     return epoch, step
 
 
@@ -173,7 +184,7 @@ def restore(state: TrainState, arrays: Mapping[str, np.ndarray], source: str) ->
     backup = (
         state.model.state_dict(),
         state.optimizer.state_dict(),
-        state.scheduler and state.scheduler.state_dict(),
+        state.scheduler.state_dict() if state.scheduler is not None else None,
     )
     try:
         state.model.load_state_dict(split(arrays, "model"))
@@ -248,8 +259,21 @@ def save_checkpoint(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarra
     save({"format": np.array(FORMAT), **arrays}, path)
 
 
-def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """Read a checkpoint written by fit()'s ModelCheckpoint (np.load with allow_pickle=False)."""
+def load_checkpoint(path: str | os.PathLike[str], model: Layer | None = None) -> dict[str, np.ndarray]:
+    """Read a checkpoint written by fit()'s ModelCheckpoint (no pickle). With ``model``, the names
+    and shapes of the saved weights are checked against it from the file's headers, before any
+    array is read."""
+    header = read_header(path)
+    if "format" not in header or header["format"].dtype.kind != "U" or header["format"].shape != ():
+        raise CheckpointError(
+            f"{os.fspath(path)}: the format must be {FORMAT!r}, got no format entry; plain weight files "
+            "load with model.load(path)"
+        )
+    if model is not None:
+        try:
+            model.check_shapes({k: a.shape for k, a in split(header, "model").items()})
+        except (KeyError, ValueError) as e:
+            raise in_context(e, os.fspath(path)) from e
     arrays = load(path)
     found = str(arrays.get("format", "none"))
     if found != FORMAT:
@@ -262,4 +286,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
 
 def load_weights(model: Layer, path: str | os.PathLike[str]) -> Layer:
     """Load only the model weights of a checkpoint into ``model`` (strict); returns the model."""
-    return model.load_state_dict(split(load_checkpoint(path), "model"))
+    arrays = load_checkpoint(path, model)
+    try:
+        return model.load_state_dict(split(arrays, "model"))
+    except (KeyError, ValueError, TypeError) as e:
+        raise in_context(e, os.fspath(path)) from e

@@ -61,10 +61,27 @@ class _Plan:
     baseline: float | None
 
 
+def input_limit(dtype: np.dtype) -> float:
+    """The largest input magnitude fit() accepts for ``dtype``: the 4th root of its largest number
+    (about 1.3e77 for float64, 4.3e9 for float32), so that x @ W and the gradients built from x
+    stay far from overflow."""
+    return float(np.finfo(dtype).max) ** 0.25
+
+
 def _check_inputs(who: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x, y = check_batch(who, x, y)
-    if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
-        raise fail(who, "inputs", "be finite", "NaN or infinite values")
+    if x.dtype.kind == "f":
+        if not np.all(np.isfinite(x)):
+            raise fail(who, "inputs", "be finite", "NaN or infinite values")
+        biggest, limit = float(np.max(np.abs(x))), input_limit(x.dtype)
+        if biggest > limit:
+            raise fail(
+                who,
+                "inputs",
+                f"have magnitudes <= {limit:.3g} for {x.dtype} (beyond that x @ W overflows)",
+                f"max |x| = {biggest:.3g}",
+                "scale the inputs (e.g. images / 255, or standardise each feature)",
+            )
     return x, y
 
 
@@ -164,7 +181,7 @@ def fit(
         m=len(plan.x),
     )
     if resume_from is not None:
-        ckpt.restore(state, ckpt.load_checkpoint(resume_from), os.fspath(resume_from))
+        ckpt.restore(state, ckpt.load_checkpoint(resume_from, model), os.fspath(resume_from))
     if plan.shuffle and state.rng is None:
         raise fail(
             "fit",

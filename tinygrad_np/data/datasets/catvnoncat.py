@@ -13,6 +13,9 @@ from pathlib import Path
 import numpy as np
 
 IMAGE_SHAPE = (64, 64, 3)
+# The most images a file may declare: checked from the dataset's shape before anything is read, so a
+# small compressed file declaring millions of images is rejected without allocating them.
+MAX_IMAGES = 20_000
 FILES = {"train": "train_catvnoncat.h5", "test": "test_catvnoncat.h5"}
 
 
@@ -87,12 +90,43 @@ def read_h5(path: str | os.PathLike[str], split: str) -> tuple[np.ndarray, np.nd
             for key in (x_key, y_key, "list_classes"):
                 if key not in f:
                     raise ValueError(f"{path}: missing key {key!r} (found {found})")
+                _check_dataset(h5py, f, path, key)
+            _check_shapes(path, f[x_key], f[y_key], f["list_classes"], x_key, y_key)
             images, labels, classes = f[x_key][()], f[y_key][()], f["list_classes"][()]
     except ValueError:
         raise
-    except OSError as exc:
+    except (OSError, KeyError, TypeError, RuntimeError) as exc:
         raise ValueError(f"{path}: not a readable HDF5 file ({exc})") from None
     return _validate(path, images, labels, classes, x_key, y_key)
+
+
+def _check_dataset(h5py, f, path: Path, key: str) -> None:
+    """``key`` must be a dataset stored in the file itself (not a group, not a link to another file)."""
+    link = f.get(key, getlink=True)
+    if not isinstance(link, h5py.HardLink):
+        raise ValueError(
+            f"{path}: {key!r} must be a dataset stored in the file, got a {type(link).__name__}"
+            + (f" to {link.filename!r}" if isinstance(link, h5py.ExternalLink) else "")
+        )
+    if not isinstance(f[key], h5py.Dataset):
+        raise ValueError(f"{path}: {key!r} must be a dataset, got a {type(f[key]).__name__}")
+
+
+def _check_shapes(path: Path, x, y, classes, x_key: str, y_key: str) -> None:
+    """Shapes and dtypes from the datasets' metadata, before anything is read."""
+    if x.dtype != np.uint8:
+        raise ValueError(f"{path}: {x_key} has dtype {x.dtype}, expected uint8")
+    if len(x.shape) != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
+        raise ValueError(f"{path}: {x_key} has shape {x.shape}, expected (m, 64, 64, 3)")
+    m = x.shape[0]
+    if not 1 <= m <= MAX_IMAGES:
+        raise ValueError(f"{path}: {x_key} declares {m} images, expected between 1 and {MAX_IMAGES}")
+    if y.dtype.kind not in "iub":
+        raise ValueError(f"{path}: {y_key} has dtype {y.dtype}, expected integers")
+    if tuple(y.shape) not in ((m,), (m, 1), (1, m)):
+        raise ValueError(f"{path}: {y_key} has shape {y.shape}, expected ({m},) to match {x_key}")
+    if tuple(classes.shape) != (2,):
+        raise ValueError(f"{path}: list_classes has shape {classes.shape}, expected (2,)")
 
 
 def _validate(path, images, labels, classes, x_key, y_key):

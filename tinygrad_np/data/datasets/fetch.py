@@ -8,25 +8,40 @@ Where the data comes from, in order:
 4. a download from pinned public copies, checked against size and sha256, into that cache.
 
 Downloads go through pooch into a staging folder and only verified files are moved into the cache,
-so a checksum mismatch or a network failure leaves nothing behind.
+so a checksum mismatch or a network failure leaves nothing behind. Downloads are bounded: an overall
+deadline (``DEFAULT_TIMEOUT`` seconds, or ``$TINYGRAD_NP_DOWNLOAD_TIMEOUT``) for the whole fetch,
+and a file is abandoned as soon as the server announces or sends more bytes than its pinned size.
+Staging folders left by a killed process (``.download-*``, older than
+``serialization.STALE_SECONDS``) are removed by the next fetch into the same cache.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
+import re
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from ...serialization import remove_stale
 
 DATA_ENV = "TINYGRAD_NP_DATA"
 URL_ENV = "TINYGRAD_NP_DATA_URL"
 CACHE_ENV = "TINYGRAD_NP_CACHE"
+TIMEOUT_ENV = "TINYGRAD_NP_DOWNLOAD_TIMEOUT"
+DEFAULT_TIMEOUT = 300.0  # seconds for a whole fetch (all files, all mirrors)
+READ_TIMEOUT = 60.0  # seconds of silence from a server before giving up on it
+_CHUNK = 1 << 16
+_STAGING = re.compile(r"\.download-[a-z0-9_]{8}")
 
 
 class RemoteFile(NamedTuple):
@@ -134,18 +149,76 @@ def _quiet_pooch() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _sized_downloader(expected: RemoteFile, progressbar: bool):
-    """A pooch downloader that also checks the byte count before pooch checks the sha256."""
-    import pooch
+def download_timeout() -> float:
+    """The overall download deadline in seconds: ``$TINYGRAD_NP_DOWNLOAD_TIMEOUT``, else DEFAULT_TIMEOUT."""
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{TIMEOUT_ENV} must be a number of seconds > 0, got {raw!r}")
+    return value
 
-    http = pooch.HTTPDownloader(progressbar=progressbar, timeout=60)
+
+class _Deadline(DownloadError):
+    """The overall download deadline passed."""
+
+
+def _read(read, remaining) -> bytes:
+    """One ``read(_CHUNK)`` from the response; urllib3's errors become requests' (or _Deadline)."""
+    import requests
+    import urllib3
+
+    try:
+        return read(_CHUNK)
+    except urllib3.exceptions.HTTPError as exc:
+        remaining()  # raises _Deadline if that is why the read failed
+        raise requests.exceptions.ConnectionError(exc) from None
+
+
+def _sized_downloader(expected: RemoteFile, deadline: float):
+    """A pooch downloader that streams with requests, stops as soon as the server announces or sends
+    more than ``expected.size`` bytes (ValueError, like pooch's checksum errors) and raises _Deadline
+    once ``time.monotonic()`` passes ``deadline``."""
+    import requests
 
     def download(url: str, output_file, pooch_obj=None) -> None:
-        http(url, output_file, pooch_obj)
-        name = output_file if isinstance(output_file, str | os.PathLike) else output_file.name
-        size = os.path.getsize(name)
-        if size != expected.size:
-            raise ValueError(f"size mismatch: got {size} bytes, expected {expected.size}")
+        def remaining() -> float:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Deadline(f"{url}: the download deadline passed")
+            return left
+
+        timeout = (min(10.0, remaining()), min(READ_TIMEOUT, remaining()))
+        # identity: Content-Length and the byte count are the file's own size, never a compressed one
+        with requests.get(url, stream=True, timeout=timeout, headers={"Accept-Encoding": "identity"}) as r:
+            r.raise_for_status()
+            announced = r.headers.get("Content-Length", "")
+            if announced.isdigit() and int(announced) != expected.size:
+                raise ValueError(
+                    f"size mismatch: the server announced {int(announced):,} bytes, "
+                    f"expected {expected.size:,}"
+                )
+            out = open(output_file, "wb") if isinstance(output_file, str | os.PathLike) else output_file
+            try:
+                received = 0
+                read = getattr(r.raw, "read1", r.raw.read)  # read1: whatever has arrived, so we can stop
+                while chunk := _read(read, remaining):
+                    received += len(chunk)
+                    if received > expected.size:
+                        raise ValueError(
+                            f"size mismatch: the server sent more than the expected {expected.size:,} bytes"
+                        )
+                    out.write(chunk)
+                    remaining()
+            finally:
+                if out is not output_file:
+                    out.close()
+        if received != expected.size:
+            raise ValueError(f"size mismatch: got {received} bytes, expected {expected.size}")
 
     return download
 
@@ -156,7 +229,7 @@ def _reason(exc: BaseException) -> str:
     return str(getattr(inner, "reason", None) or exc)
 
 
-def _download_one(name: str, expected: RemoteFile, urls: list[str], staging: Path) -> Path:
+def _download_one(name: str, expected: RemoteFile, urls: list[str], staging: Path, deadline: float) -> Path:
     """Download ``name`` from the first URL that gives verified bytes; DownloadError otherwise."""
     import pooch
     import requests
@@ -164,6 +237,13 @@ def _download_one(name: str, expected: RemoteFile, urls: list[str], staging: Pat
     failures = []
     for base in urls:
         url = f"{base}/{name}"
+        scheme = urlsplit(url).scheme
+        if scheme not in ("http", "https"):
+            failures.append(
+                f"{url}: a {scheme or 'schemeless'} URL, but only http:// and https:// are downloaded; "
+                f"for files on this machine pass --data DIR or set {DATA_ENV}"
+            )
+            continue
         print(f"Downloading {url}", file=sys.stderr)
         try:
             with _quiet_pooch():
@@ -172,9 +252,12 @@ def _download_one(name: str, expected: RemoteFile, urls: list[str], staging: Pat
                     known_hash=f"sha256:{expected.sha256}",
                     fname=name,
                     path=staging,
-                    downloader=_sized_downloader(expected, progressbar=sys.stderr.isatty()),
+                    downloader=_sized_downloader(expected, deadline),
                 )
             return Path(path)
+        except _Deadline:
+            failures.append(f"{url}: stopped at the download deadline")
+            break
         except ValueError as exc:  # size or sha256 mismatch (pooch raises ValueError)
             failures.append(f"{url}: checksum check failed: {exc}")
         except (requests.exceptions.RequestException, OSError) as exc:
@@ -200,16 +283,25 @@ def fetch(
     if not missing:
         return cache
     urls = _base_urls(base_urls)
+    timeout = download_timeout()
+    deadline = time.monotonic() + timeout
     created = not cache.exists()
     cache.mkdir(parents=True, exist_ok=True)
+    remove_stale(cache, _STAGING)
     staging = Path(tempfile.mkdtemp(prefix=".download-", dir=cache))
     try:
-        downloaded = {n: _download_one(n, rf, urls, staging) for n, rf in missing.items()}
+        downloaded = {n: _download_one(n, rf, urls, staging, deadline) for n, rf in missing.items()}
         for name, path in downloaded.items():
             os.replace(path, cache / name)
     except DownloadError as exc:
+        late = time.monotonic() >= deadline
+        why = (
+            f"\nThe download deadline of {timeout:g} s passed (set {TIMEOUT_ENV}, in seconds, to change it)."
+            if late
+            else ""
+        )
         raise DownloadError(
-            f"{exc}\nNothing was saved in {cache}. To use files you already have, pass "
+            f"{exc}{why}\nNothing was saved in {cache}. To use files you already have, pass "
             f"--data DIR or set {DATA_ENV}."
         ) from None
     finally:
