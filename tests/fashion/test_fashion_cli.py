@@ -29,6 +29,7 @@ def train(data: Path, out: Path, *extra: str) -> int:
     return main(["train", "--data", str(data), "--out", str(out), "--val-size", "60", *extra])
 
 
+@pytest.mark.slow
 def test_train_mlp_writes_everything_and_learns(data: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "run"
     assert train(data, out, "--epochs", "8", "--lr", "3e-3", "--test") == 0
