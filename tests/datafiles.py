@@ -24,3 +24,21 @@ needs_cat_data = pytest.mark.skipif(
     not has_cat_data(),
     reason="real cat data absent: set TINYGRAD_NP_DATA to a folder with train_catvnoncat.h5 and test_catvnoncat.h5",
 )
+
+FASHION = DATA / "fashion-mnist"
+FASHION_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+
+
+def has_fashion_data() -> bool:
+    return all((FASHION / name).is_file() for name in FASHION_FILES)
+
+
+needs_fashion_data = pytest.mark.skipif(
+    not has_fashion_data(),
+    reason="real Fashion-MNIST absent: set TINYGRAD_NP_DATA to a folder with fashion-mnist/ holding the four .gz files",
+)

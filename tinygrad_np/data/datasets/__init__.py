@@ -1,4 +1,4 @@
-"""Datasets for the examples: the course's cat / non-cat files and folders of photos.
+"""Datasets for the examples: the course's cat / non-cat files and folders of photos, and Fashion-MNIST.
 
 Only numpy is imported here; h5py, Pillow and pooch (the ``cat`` extra) are imported when used, and
 a missing one is a ModuleNotFoundError saying to install the extra: ``pip install -e ".[cat]"``.
@@ -13,6 +13,17 @@ import numpy as np
 
 from .catvnoncat import FILES, CatData, load_catvnoncat, make_split, read_h5, to_features
 from .extras import missing_hint, require
+from .fashion_mnist import (
+    FASHION_MNIST_CLASSES,
+    FASHION_MNIST_FILES,
+    FASHION_MNIST_URLS,
+    FashionMNIST,
+    IDXError,
+    find_fashion_mnist_dir,
+    flat,
+    load_fashion_mnist,
+    read_idx,
+)
 from .fetch import (
     CATVNONCAT_FILES,
     CATVNONCAT_URLS,
@@ -35,25 +46,34 @@ from .imagefolder import (
 __all__ = [
     "CATVNONCAT_FILES",
     "CATVNONCAT_URLS",
+    "FASHION_MNIST_CLASSES",
+    "FASHION_MNIST_FILES",
+    "FASHION_MNIST_URLS",
     "FILES",
     "LABEL_RULES",
     "CatData",
     "DownloadError",
+    "FashionMNIST",
+    "IDXError",
     "ImageLoadError",
     "default_cache_dir",
     "fetch",
     "find_data_dir",
+    "find_fashion_mnist_dir",
+    "flat",
     "is_image_folder",
     "label_from_extension",
     "label_from_name",
     "list_images",
     "load_catvnoncat",
     "load_dataset",
+    "load_fashion_mnist",
     "load_image",
     "load_image_folder",
     "make_split",
     "missing_hint",
     "read_h5",
+    "read_idx",
     "require",
     "to_features",
 ]
