@@ -86,7 +86,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         ),
         epilog=EPILOG,
     )
-    net = t.add_argument_group("the network and its initialisation")
+    _network_args(t.add_argument_group("the network and its initialisation"))
+    _run_args(t.add_argument_group("data, recipe and output"))
+    _training_args(t.add_argument_group("beyond the course's gradient descent"))
+
+
+def _network_args(net: argparse._ArgumentGroup) -> None:
     net.add_argument(
         "--model",
         choices=sorted(MODELS),
@@ -120,7 +125,9 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         default="float64",
         help="float type of data and weights (default: float64)",
     )
-    run = t.add_argument_group("data, recipe and output")
+
+
+def _run_args(run: argparse._ArgumentGroup) -> None:
     run.add_argument("--data", metavar="DIR", help=DATA_HELP)
     run.add_argument("--label-by", choices=LABEL_RULES, default="auto", help=LABEL_HELP)
     _extension_args(run)
@@ -141,7 +148,9 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="the test picture captioned in OUT/test_picture.png (default: 0)",
     )
-    g = t.add_argument_group("beyond the course's gradient descent")
+
+
+def _training_args(g: argparse._ArgumentGroup) -> None:
     g.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd", help="default: sgd (plain GD)")
     g.add_argument("--momentum", type=_non_negative_float("--momentum"), help="sgd momentum (default: 0)")
     g.add_argument(

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,10 +22,48 @@ SHOWN_NAMES = 10
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .plots import caption, save_captioned, save_cost_curve, save_mislabelled
-    from .report import binary_report
-    from .train import train
+    """Train, score, write the run folder; 0, or 130 after Ctrl-C."""
+    recipe, data, model = _setup(args)
+    _describe(args, recipe, data)
+    out, created = prepare_out(args.out, recipe["model"])
+    start = time.perf_counter()
+    try:
+        history = _fit(args, recipe, data, model, out)
+    except BaseException:
+        remove_created(created)  # a failed run leaves no empty run folder behind
+        raise
+    seconds = time.perf_counter() - start
+    interrupted = history.stop_reason == "interrupted"
+    unit = "iteration" if args.batch_size is None else "epoch"
+    if interrupted:
+        print(f"Interrupted after {len(history)} {unit}s: keeping the weights trained so far.")
+    model = without_dropout(model)
+    results, probs = _score(model, data)
+    wrong = _print_misclassified(data.names_test, data.y_test, probs["test"])
+    _write_pictures(args, recipe, data, model, probs["test"], history, out)
+    metrics = {
+        "settings": {
+            key: getattr(args, key)
+            for key in ("init", "seed", "dtype", "optimizer", "batch_size", "dropout", "label_by", "resume")
+        }
+        | recipe
+        | {"iterations": args.iterations, "data": data.source, "stop_reason": history.stop_reason},
+        "costs": history["loss"],
+        **results,
+        "misclassified_test": wrong,
+        "seconds": round(seconds, 3),
+    }
+    with atomic_write(out / "metrics.json") as f:
+        f.write((json.dumps(metrics, indent=2) + "\n").encode())
+    print(
+        f"Wrote {out}/: weights.npz, cost_curve.png, mislabelled.png, test_picture.png, metrics.json "
+        f"({seconds:.1f} s of training)"
+    )
+    return _resume_hint(out) if interrupted else 0
 
+
+def _setup(args: argparse.Namespace) -> tuple[dict[str, Any], Any, tnp.Sequential]:
+    """The recipe (checked against a resumed checkpoint), the data and the model to train."""
     recipe = resolve_recipe(args)
     data = load_data(args, args.dtype)
     dims = recipe["layer_sizes"]
@@ -45,10 +84,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     if args.resume:
         recipe |= check_resume(args, recipe, model)
+    return recipe, data, model
+
+
+def _describe(args: argparse.Namespace, recipe: dict[str, Any], data: Any) -> None:
+    """Print the data, the class counts and the model's settings."""
     print(f"Data: {data.source} ({len(data.y_train)} train, {len(data.y_test)} test images)")
     print(f"Classes: {class_counts(data, args.label_by)}")
     full = args.batch_size is None
-    unit = "iteration" if full else "epoch"
     extras = "".join(
         f", {name} {recipe[key]}"
         for name, key in (("momentum", "momentum"), ("weight decay", "weight_decay"))
@@ -56,84 +99,80 @@ def cmd_train(args: argparse.Namespace) -> int:
     ) + (f", dropout {args.dropout}" if args.dropout else "")
     scale = "" if recipe["init_scale"] == "sqrt_fan_in" else f" (scale {recipe['init_scale']})"
     print(
-        f"Model: {recipe['model']} {dims}, init {args.init}{scale}, seed {args.seed}, {args.dtype}, "
-        f"{args.optimizer} lr {recipe['lr']}{extras}, "
-        f"{'full batch' if full else f'batch size {args.batch_size}'}, {recipe['epochs']} {unit}s"
-        + (f", resumed from {args.resume}" if args.resume else "")
+        f"Model: {recipe['model']} {recipe['layer_sizes']}, init {args.init}{scale}, seed {args.seed}, "
+        f"{args.dtype}, {args.optimizer} lr {recipe['lr']}{extras}, "
+        f"{'full batch' if full else f'batch size {args.batch_size}'}, {recipe['epochs']} "
+        f"{'iteration' if full else 'epoch'}s" + (f", resumed from {args.resume}" if args.resume else "")
     )
-    out, created = prepare_out(args.out, recipe["model"])
-    start = time.perf_counter()
-    try:
-        history = train(
-            model,
-            data.x_train,
-            data.y_train,
-            epochs=recipe["epochs"],
-            lr=recipe["lr"],
-            optimizer=args.optimizer,
-            momentum=recipe["momentum"],
-            weight_decay=recipe["weight_decay"],
-            batch_size=args.batch_size,
-            seed=args.seed,
-            checkpoint=str(out / "checkpoint.npz") if args.checkpoint else None,
-            resume_from=args.resume,
-            print_every=args.print_every,
-        )
-    except BaseException:
-        remove_created(created)  # a failed run leaves no empty run folder behind
-        raise
-    seconds = time.perf_counter() - start
-    interrupted = history.stop_reason == "interrupted"
-    if interrupted:
-        print(f"Interrupted after {len(history)} {unit}s: keeping the weights trained so far.")
-    costs = history["loss"]
-    model = without_dropout(model)
+
+
+def _fit(
+    args: argparse.Namespace, recipe: dict[str, Any], data: Any, model: tnp.Sequential, out: Path
+) -> Any:
+    from .train import train
+
+    return train(
+        model,
+        data.x_train,
+        data.y_train,
+        epochs=recipe["epochs"],
+        lr=recipe["lr"],
+        optimizer=args.optimizer,
+        momentum=recipe["momentum"],
+        weight_decay=recipe["weight_decay"],
+        batch_size=args.batch_size,
+        seed=args.seed,
+        checkpoint=str(out / "checkpoint.npz") if args.checkpoint else None,
+        resume_from=args.resume,
+        print_every=args.print_every,
+    )
+
+
+def _score(model: tnp.Sequential, data: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Scores and P(cat) on both splits, printing the accuracies."""
+    from .report import binary_report
+
     results, probs = {}, {}
     for split, x, y in (("train", data.x_train, data.y_train), ("test", data.x_test, data.y_test)):
         probs[split] = predict_proba(model, x)
         r = results[split] = binary_report(y, probs[split])
         print(f"{split.capitalize()} accuracy: {r['accuracy']:.4f} ({r['correct']}/{r['total']})")
-    wrong = _print_misclassified(data.names_test, data.y_test, probs["test"])
+    return results, probs
+
+
+def _write_pictures(
+    args: argparse.Namespace,
+    recipe: dict[str, Any],
+    data: Any,
+    model: tnp.Sequential,
+    prob_test: np.ndarray,
+    history: Any,
+    out: Path,
+) -> None:
+    """weights.npz, the cost curve, the mislabelled grid and the captioned test picture."""
+    from .plots import caption, save_captioned, save_cost_curve, save_mislabelled
+
     tnp.save(model, out / "weights.npz")
     title = f"{recipe['model']} model, learning rate = {recipe['lr']}"
-    save_cost_curve(costs, out / "cost_curve.png", title=title, unit=unit, interrupted=interrupted)
+    unit = "iteration" if args.batch_size is None else "epoch"
+    interrupted = history.stop_reason == "interrupted"
+    save_cost_curve(history["loss"], out / "cost_curve.png", title=title, unit=unit, interrupted=interrupted)
     save_mislabelled(
-        data.images_test,
-        data.y_test,
-        probs["test"],
-        data.classes,
-        out / "mislabelled.png",
-        names=data.names_test,
+        data.images_test, data.y_test, prob_test, data.classes, out / "mislabelled.png", names=data.names_test
     )
     k = args.show
-    text = caption(int(data.y_test[k, 0]), float(probs["test"][k, 0]), data.classes)
+    text = caption(int(data.y_test[k, 0]), float(prob_test[k, 0]), data.classes)
     save_captioned(data.images_test[k], text, out / "test_picture.png", name=data.names_test[k])
-    metrics = {
-        "settings": {
-            key: getattr(args, key)
-            for key in ("init", "seed", "dtype", "optimizer", "batch_size", "dropout", "label_by", "resume")
-        }
-        | recipe
-        | {"iterations": args.iterations, "data": data.source, "stop_reason": history.stop_reason},
-        "costs": costs,
-        **results,
-        "misclassified_test": wrong,
-        "seconds": round(seconds, 3),
-    }
-    with atomic_write(out / "metrics.json") as f:
-        f.write((json.dumps(metrics, indent=2) + "\n").encode())
-    print(
-        f"Wrote {out}/: weights.npz, cost_curve.png, mislabelled.png, test_picture.png, metrics.json "
-        f"({seconds:.1f} s of training)"
-    )
-    if interrupted:
-        ckpt = out / "checkpoint.npz"
-        if ckpt.is_file():
-            print(f"To continue, run the same command with --resume {ckpt}", file=sys.stderr)
-        else:
-            print("No checkpoint was written (add --checkpoint to be able to resume).", file=sys.stderr)
-        return 130
-    return 0
+
+
+def _resume_hint(out: Path) -> int:
+    """After Ctrl-C: say how to continue; the exit code 130."""
+    ckpt = out / "checkpoint.npz"
+    if ckpt.is_file():
+        print(f"To continue, run the same command with --resume {ckpt}", file=sys.stderr)
+    else:
+        print("No checkpoint was written (add --checkpoint to be able to resume).", file=sys.stderr)
+    return 130
 
 
 def _print_misclassified(names: tuple[str, ...], y: np.ndarray, prob: np.ndarray) -> list[str]:
