@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +17,8 @@ from tinygrad_np.optim import OPTIMIZERS
 from tinygrad_np.serialization import atomic_write
 
 from .model import MODELS, describe, load_model, predict_logits, without_dropout
+from .outputs import pictures as _pictures
+from .outputs import score as _score
 
 DATA_HELP = (
     "folder with the four Fashion-MNIST IDX files (.gz or uncompressed) (default: "
@@ -128,12 +131,18 @@ def _build(args: argparse.Namespace) -> tnp.Sequential:
     return MODELS[args.model](**kwargs)
 
 
+SETTINGS = (
+    "model", "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule", "dropout",
+    "batchnorm", "hidden", "channels", "seed", "val_size", "val_seed", "limit", "dtype",
+)  # fmt: skip
+
+
 def cmd_train(args: argparse.Namespace) -> int:
+    """Train on the training split, score validation (and test with --test), write the run folder;
+    0, or 130 after Ctrl-C."""
     from tinygrad_np.data.datasets import load_fashion_mnist
 
-    from .plots import save_confusion, save_curves, save_predictions
-    from .report import multiclass_report
-    from .train import split_train_val, train
+    from .train import split_train_val
 
     args.lr = DEFAULTS[args.model]["lr"] if args.lr is None else args.lr
     args.epochs = args.epochs or DEFAULTS[args.model]["epochs"]
@@ -151,87 +160,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     start = time.perf_counter()
     try:
-        history = train(
-            model,
-            x_train,
-            y_train,
-            validation_data=(x_val, y_val) if len(y_val) else None,
-            epochs=args.epochs,
-            lr=args.lr,
-            optimizer=args.optimizer,
-            momentum=args.momentum,
-            weight_decay=args.weight_decay,
-            batch_size=args.batch_size,
-            schedule=args.schedule,
-            seed=args.seed,
-            checkpoint=str(out / "checkpoint.npz") if args.checkpoint else None,
-            resume_from=args.resume,
-        )
+        history = _fit(args, model, (x_train, y_train), (x_val, y_val), out)
     except BaseException:
         if fresh and not any(out.iterdir()):
             out.rmdir()  # a failed run leaves no empty run folder behind
         raise
     seconds = time.perf_counter() - start
-    if history.stop_reason == "interrupted":
+    interrupted = history.stop_reason == "interrupted"
+    if interrupted:
         print(f"Interrupted after {len(history)} epochs: keeping the weights trained so far.")
     model = without_dropout(model)
     tnp.save(model, out / "weights.npz")
-    results = {}
     splits = [("validation", x_val, y_val)] + ([("test", data.x_test, data.y_test)] if args.test else [])
-    for split, x, y in splits:
-        if len(y):
-            logits = predict_logits(model, x)
-            r = results[split] = multiclass_report(y, logits, data.classes)
-            print(f"{split.capitalize()} accuracy: {r['accuracy']:.4f} ({r['correct']}/{r['total']})")
-    title = f"{args.model}, {args.optimizer} lr {args.lr}, seed {args.seed}"
-    save_curves(
-        {k: history[k] for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in history.keys()},
-        out / "curves.png",
-        title=title,
+    results = _score(model, splits, data.classes)
+    pictures = _pictures(
+        args, model, history, results, dict((n, (x, y)) for n, x, y in splits), data.classes, out
     )
-    pictures = ["weights.npz", "curves.png"]
-    shown = "test" if args.test else "validation"
-    if shown in results:
-        x_show, y_show = (data.x_test, data.y_test) if args.test else (x_val, y_val)
-        save_confusion(
-            np.array(results[shown]["confusion_matrix"]),
-            data.classes,
-            out / "confusion.png",
-            title=f"{shown} confusion matrix, accuracy {results[shown]['accuracy']:.4f}",
-        )
-        pred = np.argmax(predict_logits(model, x_show[:32]), axis=1)
-        save_predictions(x_show, y_show, pred, data.classes, out / "predictions.png", split=shown)
-        pictures += ["confusion.png", "predictions.png"]
-    settings = {
-        k: getattr(args, k)
-        for k in (
-            "model",
-            "epochs",
-            "batch_size",
-            "lr",
-            "optimizer",
-            "momentum",
-            "weight_decay",
-            "schedule",
-            "dropout",
-            "batchnorm",
-            "hidden",
-            "channels",
-            "seed",
-            "val_size",
-            "val_seed",
-            "limit",
-            "dtype",
-        )
-    }
     metrics = {
-        "settings": settings
-        | {
-            "data": data.source,
-            "architecture": describe(model),
-            "stop_reason": history.stop_reason,
-            "train_images": len(y_train),
-        },
+        "settings": {k: getattr(args, k) for k in SETTINGS}
+        | {"data": data.source, "architecture": describe(model), "stop_reason": history.stop_reason}
+        | {"train_images": len(y_train)},
         "history": {k: history[k] for k in history.keys()},
         **results,
         "seconds": round(seconds, 3),
@@ -239,7 +187,36 @@ def cmd_train(args: argparse.Namespace) -> int:
     with atomic_write(out / "metrics.json") as f:
         f.write((json.dumps(metrics, indent=2) + "\n").encode())
     print(f"Wrote {out}/: {', '.join(pictures)}, metrics.json ({seconds:.1f} s of training)")
+    if interrupted:
+        ckpt = out / "checkpoint.npz"
+        hint = (
+            f"run the same command with --resume {ckpt}" if ckpt.is_file() else "add --checkpoint next time"
+        )
+        print(f"To continue, {hint}", file=sys.stderr)
+        return 130
     return 0
+
+
+def _fit(
+    args: argparse.Namespace, model: tnp.Sequential, train_data: tuple, val_data: tuple, out: Path
+) -> Any:
+    from .train import train
+
+    return train(
+        model,
+        *train_data,
+        validation_data=val_data if len(val_data[1]) else None,
+        epochs=args.epochs,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        momentum=args.momentum,
+        weight_decay=args.weight_decay,
+        batch_size=args.batch_size,
+        schedule=args.schedule,
+        seed=args.seed,
+        checkpoint=str(out / "checkpoint.npz") if args.checkpoint else None,
+        resume_from=args.resume,
+    )
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
