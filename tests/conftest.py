@@ -3,6 +3,7 @@
 import os
 
 from hypothesis import HealthCheck, settings
+from localserver import serve  # noqa: F401  (the fixture, for every test)
 
 settings.register_profile(
     "ci",

@@ -3,19 +3,15 @@ order, and the checksummed download against a local HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
-import http.server
-import socket
-import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from datafiles import FASHION, FASHION_FILES, needs_fashion_data
 from idxfiles import idx_bytes, synthetic_split, write_fashion_folder, write_idx
+from localserver import closed_port_url
 
 from tinygrad_np.data.datasets import (
     FASHION_MNIST_CLASSES,
@@ -163,36 +159,6 @@ def test_finder_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_env: P
 
 
 # --- the download, served from 127.0.0.1 ------------------------------------------------------------
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[Path], str]]:
-    """serve(folder) -> base URL of an HTTP server on 127.0.0.1 (ephemeral port) for it."""
-    servers: list[http.server.ThreadingHTTPServer] = []
-
-    def start(folder: Path) -> str:
-        handler = functools.partial(QuietHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

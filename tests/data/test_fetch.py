@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import shutil
-import socket
-import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +12,7 @@ pytest.importorskip("pooch", reason="pooch missing: pip install -e '.[cat]'")
 
 from datafiles import DATA as REAL
 from datafiles import needs_cat_data as needs_real_data
+from localserver import closed_port_url
 
 from tinygrad_np.data.datasets import (
     CATVNONCAT_FILES,
@@ -26,36 +22,6 @@ from tinygrad_np.data.datasets import (
     load_dataset,
 )
 from tinygrad_np.data.datasets.fetch import RemoteFile
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[Path], str]]:
-    """serve(folder) -> base URL of an HTTP server on 127.0.0.1 (ephemeral port) for it."""
-    servers: list[http.server.ThreadingHTTPServer] = []
-
-    def start(folder: Path) -> str:
-        handler = functools.partial(QuietHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def remote(data: bytes) -> RemoteFile:
