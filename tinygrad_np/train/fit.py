@@ -21,6 +21,9 @@ fit() leaves the model in eval mode, ready for predictions.
 - ``progress``: "auto" (a tqdm bar on a terminal, plain lines otherwise), "bar", "lines" or "none";
   ``log_every`` sets the epochs between plain lines (default: about ten lines); ``progress_unit``
   names an epoch on the bar.
+- Full-batch SGD over inputs much wider than they are many (the course's cat model) takes a fast path
+  that trains the first Linear in sample space, the same up to rounding: see train/fastpath.py;
+  ``fast_path=False`` or the environment variable ``TINYGRAD_NP_FAST_PATH=0`` switch it off.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from ..optim.lr_scheduler import LRScheduler
 from ..optim.optimizer import Optimizer
 from ..validation import check_batch, check_finite_float, check_int, fail
 from . import checkpoint as ckpt
+from . import fastpath
 from .callbacks import Callback, CallbackList, ModelCheckpoint
 from .history import History
 from .loop import Interrupted, check_health, evaluate, run_epoch
@@ -136,6 +140,7 @@ def fit(
     progress: str = "auto",
     log_every: int | None = None,
     progress_unit: str = "epoch",
+    fast_path: bool = True,
 ) -> History:
     """Train ``model`` for ``epochs`` epochs (in total, counting those of a resumed checkpoint).
 
@@ -144,6 +149,7 @@ def fit(
     evaluated in eval mode after each epoch; ``scheduler`` steps after each epoch. ``checkpoint=path``
     adds ``ModelCheckpoint(path)``; ``resume_from=path`` continues such a checkpoint, all-or-nothing.
     Ctrl-C, divergence (``divergence_factor``) and ``progress``: see the module docstring.
+    ``fast_path``: allow the full-batch first-layer fast path (train/fastpath.py) where it is exact.
     """
     plan = _plan(
         model, loss_fn, optimizer, x, y, epochs, batch_size, validation_data, rng, shuffle, drop_last
@@ -176,7 +182,22 @@ def fit(
     report = Progress(progress, epochs, state.epoch, log_every, progress_unit)
     if resume_from is not None:
         report.message(f"resumed from {os.fspath(resume_from)} after {state.where()}")
-    _train(state, plan, report, divergence_factor, drop_last)
+    if fastpath.eligible(
+        model,
+        optimizer,
+        plan.x,
+        full_batch=batch_size is None,
+        validation=plan.val is not None,
+        callbacks=cbs.items,
+        requested=fast_path,
+    ):
+        state.fast = fastpath.FirstLayerFastPath(model, optimizer, plan.x)  # type: ignore[arg-type]
+    try:
+        _train(state, plan, report, divergence_factor, drop_last)
+    finally:
+        if state.fast is not None:
+            state.fast.finish()  # the weights back in the model, however training ended
+            state.fast = None
     cbs.call("on_train_end", state)
     model.eval()
     return state.history
