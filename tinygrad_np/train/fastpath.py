@@ -96,7 +96,12 @@ class FirstLayerFastPath:
         self.layer: Linear = model.layers[0]  # type: ignore[assignment]
         self.weight = self.layer.weight
         self.rest = Sequential(*model.layers[1:])  # shares the layers
-        self.K = x @ x.T  # (m, m), once
+        # K sums n products of inputs, often all positive (pixels): in float32 its rounding error,
+        # multiplied by the cancellation in K Aᵀ, would show in the loss. It is summed in float64
+        # (once); each step's K Aᵀ is then computed in float64 and rounded to the model's dtype.
+        x64 = x.astype(np.float64, copy=False)
+        self.K = x64 @ x64.T  # (m, m), once
+        del x64
         self.rows = max(1, _SINGLE_THREAD_MNK // (len(x) * self.weight.shape[0]))  # see forward()
         self.others = [p for p in model.parameters() if p is not self.weight]
         self.basis_finite = True
@@ -139,9 +144,12 @@ class FirstLayerFastPath:
             self._rebase()
         assert self.w is not None
         c, a = self.w
-        z = np.empty((len(self.K), a.shape[0]), dtype=a.dtype)
+        z = np.empty((len(self.K), a.shape[0]), dtype=self.K.dtype)
+        a_t = a.T.astype(self.K.dtype, copy=False)
         for r in range(0, len(z), self.rows):
-            np.matmul(self.K[r : r + self.rows], a.T, out=z[r : r + self.rows])
+            np.matmul(self.K[r : r + self.rows], a_t, out=z[r : r + self.rows])
+        if z.dtype != a.dtype:
+            z = z.astype(a.dtype)
         for ck, p in zip(c, self.P, strict=True):
             if ck == 1:
                 z += p
