@@ -9,7 +9,7 @@ weights are donated to the step, so XLA updates them in place as SGD would.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -30,7 +30,7 @@ def _loss(params: Params, x: jax.Array, y: jax.Array) -> jax.Array:
     return -jnp.mean(y * jnp.log(h) + (1 - y) * jnp.log1p(-h))
 
 
-def _make_step(lr: float):  # noqa: ANN202 - a jitted function
+def _make_step(lr: float) -> Callable[..., tuple[Params, jax.Array]]:
     def step(params: Params, x: jax.Array, y: jax.Array) -> tuple[Params, jax.Array]:
         loss, grads = jax.value_and_grad(_loss)(params, x, y)
         new = [(w - lr * gw, b - lr * gb) for (w, b), (gw, gb) in zip(params, grads, strict=True)]

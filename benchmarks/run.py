@@ -131,7 +131,9 @@ def run_workload(
     JAX_COMPILE_SECONDS.clear()
     timings = alternate(factories, w.iterations, chunk, repeats, pause=pause)
     if JAX_COMPILE_SECONDS:
-        notes.append(f"JAX compiled its step in {fmt_time(min(JAX_COMPILE_SECONDS))} (before timing, not counted).")
+        notes.append(
+            f"JAX compiled its step in {fmt_time(min(JAX_COMPILE_SECONDS))} (before timing, not counted)."
+        )
     ref = timings[TNP].median
     fast = timings[FAST].median if FAST in timings else None
     header = ["implementation", "median / iter", f"loop ({w.iterations} it)", "× tinygrad_np"]

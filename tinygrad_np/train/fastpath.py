@@ -118,7 +118,9 @@ class FirstLayerFastPath:
         """Start from the model's current W (and momentum buffer): F, P, and unit coefficients."""
         w_now = self.weight.data
         buf_now = self.optimizer.state.get(self.weight, {}).get("momentum_buffer")
-        self.F = [np.array(w_now, copy=True)] + ([np.array(buf_now, copy=True)] if buf_now is not None else [])
+        self.F = [np.array(w_now, copy=True)] + (
+            [np.array(buf_now, copy=True)] if buf_now is not None else []
+        )
         self.P = [self.x @ f.T for f in self.F]
         k, shape, dt = len(self.F), (self.weight.shape[0], len(self.x)), w_now.dtype
         self.w = (np.eye(k, dtype=dt)[0], np.zeros(shape, dt))
