@@ -115,7 +115,14 @@ def test_the_env_var_switches_it_off(monkeypatch, count_fast):
 
 @pytest.mark.parametrize(
     "case",
-    ["adam", "minibatch", "validation", "too many samples", "mse on a bare linear", "callback"],
+    [
+        "adam",
+        "minibatch",
+        "validation of another dtype",
+        "too many samples",
+        "mse on a bare linear",
+        "callback",
+    ],
 )
 def test_not_taken_where_it_would_not_be_exact_or_pay(case, count_fast):
     x, y = _data()
@@ -126,8 +133,8 @@ def test_not_taken_where_it_would_not_be_exact_or_pay(case, count_fast):
         opt = Adam(model.parameters(), lr=0.01)
     elif case == "minibatch":
         kw = {"batch_size": 4, "shuffle": False}
-    elif case == "validation":
-        kw = {"validation_data": (x, y)}
+    elif case == "validation of another dtype":
+        kw = {"validation_data": (x.astype(np.float32), y)}
     elif case == "too many samples":
         x, y = _data(m=4 * N)
     elif case == "mse on a bare linear":
@@ -136,6 +143,11 @@ def test_not_taken_where_it_would_not_be_exact_or_pay(case, count_fast):
     else:
         kw = {"callbacks": [Callback()]}  # a callback that may read the weights any time
     loss = MSELoss() if case == "mse on a bare linear" else BCELoss()
+    if case.startswith("validation"):
+        with pytest.raises(TypeError, match="dtype"):  # the normal path's own error
+            fit(model, loss, opt, x, y, epochs=2, progress="none", **kw)
+        assert count_fast["n"] == 0
+        return
     fit(model, loss, opt, x, y if case != "mse on a bare linear" else y[:, None], epochs=2,
         progress="none", **kw)  # fmt: skip
     assert count_fast["n"] == 0
@@ -238,3 +250,31 @@ def test_divergence_leaves_the_weights_trained_so_far(count_fast):
         runs.append(model)
     assert count_fast["n"] > 0
     _assert_close(*runs, 1e-9)
+
+
+@pytest.mark.parametrize("m_val", [7, 30])
+def test_validation_in_sample_space(m_val, count_fast):
+    """The validation pass uses x_val xᵀ instead of the weights: the same val_loss and val_accuracy."""
+    x_val, y_val = _data(m=m_val, seed=4)
+    fast, _, h_f = _train(True, epochs=40, opt_kw={"momentum": 0.9}, validation_data=(x_val, y_val))
+    slow, _, h_s = _train(False, epochs=40, opt_kw={"momentum": 0.9}, validation_data=(x_val, y_val))
+    assert count_fast["n"] == 40
+    np.testing.assert_allclose(h_f["val_loss"], h_s["val_loss"], rtol=1e-9)
+    assert h_f["val_accuracy"] == h_s["val_accuracy"]
+    _assert_close(fast, slow, 1e-9)
+
+
+def test_validation_right_after_a_callback_looked(count_fast):
+    class LookEveryThird(Callback):
+        reads_weights = False
+
+        def on_batch_end(self, state, loss):
+            if state.epoch % 3 == 0:
+                state.model[0].weight.data *= 0.99  # read and changed: the pass must see this
+
+    val = _data(m=7, seed=4)
+    fast, _, h_f = _train(True, epochs=20, validation_data=val, callbacks=[LookEveryThird()])
+    slow, _, h_s = _train(False, epochs=20, validation_data=val, callbacks=[LookEveryThird()])
+    assert count_fast["n"] == 20
+    np.testing.assert_allclose(h_f["val_loss"], h_s["val_loss"], rtol=1e-9)
+    _assert_close(fast, slow, 1e-9)

@@ -57,17 +57,18 @@ def eligible(
     x: np.ndarray,
     *,
     full_batch: bool,
-    validation: bool,
+    validation: np.ndarray | None,
     callbacks: Sequence[object],
     requested: bool = True,
 ) -> bool:
     """Whether fit() may train ``model``'s first layer in sample space, exactly as the normal path
-    would (up to rounding): full batch, no validation pass, a ``Sequential`` starting with a ``Linear``
-    fed by x (2-d, of the weights' dtype, m <= n / 4) whose weight SGD trains and no other layer
-    holds, and no callback that reads the weights every epoch (``Callback.reads_weights``)."""
+    would (up to rounding): full batch, a ``Sequential`` starting with a ``Linear`` fed by x (2-d, of
+    the weights' dtype, m <= n / 4) and by the validation inputs (if any, same rule but for m) whose
+    weight SGD trains and no other layer holds, and no callback that reads the weights every epoch
+    (``Callback.reads_weights``)."""
     if not requested or os.environ.get(ENV_VAR, "1").strip().lower() in ("0", "false", "no", "off"):
         return False
-    if not full_batch or validation or type(optimizer) is not SGD:
+    if not full_batch or type(optimizer) is not SGD:
         return False
     if type(model) is not Sequential or len(model.layers) < 2 or type(model.layers[0]) is not Linear:
         return False
@@ -76,6 +77,9 @@ def eligible(
     if x.ndim != 2 or x.shape[1] != first.in_features or x.dtype != w.data.dtype:
         return False
     if len(x) > MAX_SAMPLES_PER_INPUT * first.in_features:
+        return False
+    v = validation
+    if v is not None and (v.ndim != 2 or v.shape[1] != first.in_features or v.dtype != w.data.dtype):
         return False
     if not any(p is w for p in optimizer.params):
         return False
@@ -90,7 +94,9 @@ class FirstLayerFastPath:
     optimiser's ``step()`` (which skips W: its grad is None), then ``update()``. ``sync()`` writes W
     and the momentum buffer into the model and optimiser; ``finish()`` also sets W's grad."""
 
-    def __init__(self, model: Sequential, optimizer: Optimizer, x: np.ndarray) -> None:
+    def __init__(
+        self, model: Sequential, optimizer: Optimizer, x: np.ndarray, x_val: np.ndarray | None = None
+    ) -> None:
         assert isinstance(optimizer, SGD)
         self.model, self.optimizer, self.x = model, optimizer, x
         self.layer: Linear = model.layers[0]  # type: ignore[assignment]
@@ -101,6 +107,10 @@ class FirstLayerFastPath:
         # (once); each step's K Aᵀ is then computed in float64 and rounded to the model's dtype.
         x64 = x.astype(np.float64, copy=False)
         self.K = x64 @ x64.T  # (m, m), once
+        # Validation inputs: x_val W(t)ᵀ = Σ c_k x_val F_kᵀ + (x_val xᵀ) A(t)ᵀ, no product with x_val.
+        self.x_val = x_val
+        self.K_val = None if x_val is None else x_val.astype(np.float64, copy=False) @ x64.T
+        self.P_val: list[np.ndarray] = []
         del x64
         self.rows = max(1, _SINGLE_THREAD_MNK // (len(x) * self.weight.shape[0]))  # see forward()
         self.others = [p for p in model.parameters() if p is not self.weight]
@@ -122,6 +132,7 @@ class FirstLayerFastPath:
             [np.array(buf_now, copy=True)] if buf_now is not None else []
         )
         self.P = [self.x @ f.T for f in self.F]
+        self.P_val = [self.x_val @ f.T for f in self.F] if self.x_val is not None else []
         k, shape, dt = len(self.F), (self.weight.shape[0], len(self.x)), w_now.dtype
         self.w = (np.eye(k, dtype=dt)[0], np.zeros(shape, dt))
         self.buf = (np.eye(k, dtype=dt)[1], np.zeros(shape, dt)) if buf_now is not None else None
@@ -144,23 +155,37 @@ class FirstLayerFastPath:
         """The model's output on x: Z = Σ c_k P_k + K Aᵀ + b, then the other layers."""
         if self.stale_basis:
             self._rebase()
+        z = self._pre_activation(self.K, self.P)
+        self.fresh = False
+        return self.rest(z)
+
+    def predict_val(self, start: int, stop: int) -> np.ndarray:
+        """The model's output on validation samples start:stop (the caller sets eval mode)."""
+        if self.stale_basis:  # the model's arrays are current (nothing trained since the last sync)
+            assert self.x_val is not None
+            return self.model(self.x_val[start:stop])
+        assert self.K_val is not None
+        return self.rest(self._pre_activation(self.K_val[start:stop], [p[start:stop] for p in self.P_val]))
+
+    def _pre_activation(self, gram: np.ndarray, cross: list[np.ndarray]) -> np.ndarray:
+        """Σ c_k cross_k + gram Aᵀ + b: the first layer's output on the inputs whose products with x are
+        ``gram`` (rows, m) and with the F_k are ``cross`` (rows, out)."""
         assert self.w is not None
         c, a = self.w
-        z = np.empty((len(self.K), a.shape[0]), dtype=self.K.dtype)
-        a_t = a.T.astype(self.K.dtype, copy=False)
+        z = np.empty((len(gram), a.shape[0]), dtype=gram.dtype)
+        a_t = a.T.astype(gram.dtype, copy=False)
         for r in range(0, len(z), self.rows):
-            np.matmul(self.K[r : r + self.rows], a_t, out=z[r : r + self.rows])
+            np.matmul(gram[r : r + self.rows], a_t, out=z[r : r + self.rows])
         if z.dtype != a.dtype:
             z = z.astype(a.dtype)
-        for ck, p in zip(c, self.P, strict=True):
+        for ck, p in zip(c, cross, strict=True):
             if ck == 1:
                 z += p
             elif ck != 0:
                 z += ck * p
         if self.layer.bias is not None:
             z += self.layer.bias.data
-        self.fresh = False
-        return self.rest(z)
+        return z
 
     def backward(self, loss_fn: Loss) -> None:
         """G = dL/dZ through the other layers; the bias gradient; W's grad left None for update()."""

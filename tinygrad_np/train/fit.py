@@ -187,11 +187,12 @@ def fit(
         optimizer,
         plan.x,
         full_batch=batch_size is None,
-        validation=plan.val is not None,
+        validation=plan.val[0] if plan.val is not None else None,
         callbacks=cbs.items,
         requested=fast_path,
     ):
-        state.fast = fastpath.FirstLayerFastPath(model, optimizer, plan.x)  # type: ignore[arg-type]
+        x_val = plan.val[0] if plan.val is not None else None
+        state.fast = fastpath.FirstLayerFastPath(model, optimizer, plan.x, x_val)  # type: ignore[arg-type]
     try:
         _train(state, plan, report, divergence_factor, drop_last)
     finally:
@@ -224,7 +225,7 @@ def _train(state: TrainState, plan: _Plan, report: Progress, factor: float | Non
                 lr_and_time = {k: logs.pop(k) for k in ("lr", "seconds")}
                 if plan.val is not None:
                     val_loss, val_acc = evaluate(
-                        state.model, state.loss_fn, *plan.val, plan.batch_size, plan.accuracy
+                        state.parts()[0], state.loss_fn, *plan.val, plan.batch_size, plan.accuracy, state.fast
                     )
                     logs |= {"val_loss": val_loss} | (
                         {"val_accuracy": val_acc} if val_acc is not None else {}

@@ -10,6 +10,7 @@ import numpy as np
 from ..data.batches import epoch_batches
 from ..nn.layer import Layer
 from ..nn.losses import Loss
+from .fastpath import FirstLayerFastPath
 from .history import TrainingDivergedError
 from .progress import Progress, SigintFlag
 from .state import TrainState, empty_partial
@@ -32,13 +33,21 @@ def count_correct(loss_fn: Loss, pred: np.ndarray, y: np.ndarray) -> int:
 
 
 def evaluate(
-    model: Layer, loss_fn: Loss, x: np.ndarray, y: np.ndarray, batch_size: int, accuracy: bool
+    model: Layer,
+    loss_fn: Loss,
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    accuracy: bool,
+    fast: FirstLayerFastPath | None = None,
 ) -> tuple[float, float | None]:
-    """(mean loss, accuracy or None) over (x, y) in eval mode, batch by batch; restores training mode."""
+    """(mean loss, accuracy or None) over (x, y) in eval mode, batch by batch; restores training mode.
+    With ``fast`` (fit's full-batch fast path, built with these x as ``x_val``), the first layer's
+    outputs come from it, without writing the weights back."""
     model.eval()
     loss_sum = correct = 0.0
-    for xb, yb in epoch_batches(x, y, batch_size):
-        pred = model(xb)
+    for i, (xb, yb) in enumerate(epoch_batches(x, y, batch_size)):
+        pred = model(xb) if fast is None else fast.predict_val(i * batch_size, i * batch_size + len(xb))
         loss_sum += loss_fn(pred, yb) * len(xb)
         if accuracy:
             correct += count_correct(loss_fn, pred, yb)
