@@ -12,14 +12,21 @@ and the first layer's output needs no product with x at all:
     Z(t) = x W(t)ᵀ + b = Σ_k c_k(t) P_k + K A(t)ᵀ + b,    P_k = x F_kᵀ,  K = x xᵀ (m, m), once.
 
 Per step this costs m·m·out multiply-adds instead of the two products x Wᵀ and Gᵀ x (2·m·n·out): for
-the course's cat model (m = 209, n = 12288) about 60 times fewer. The recurrences for (c, A) are SGD's
+the course's cat model (m = 209, n = 12288) about 120 times fewer. The recurrences for (c, A) are SGD's
 own (weight decay, momentum, dampening, Nesterov, the lr of each step), applied to coefficients
 instead of arrays, so the result is the same in exact arithmetic and differs only by rounding.
+
+The validation pass works the same way: ``x_val W(t)ᵀ = Σ c_k x_val F_kᵀ + (x_val xᵀ) A(t)ᵀ``,
+with ``x_val xᵀ`` (m_val, m) computed once.
 
 fit() takes this path only where it is exact (see ``eligible``) and materialises W (and the momentum
 buffer) whenever anything outside the loop may look: when a callback reads ``state.model`` or
 ``state.optimizer``, on Ctrl-C, on divergence and at the end of training. After it has been
 looked at, the path starts afresh from the model's arrays (a callback may have changed them).
+Rounding: in float64 the two paths agree to ~1e-15 per step (the course's costs to 1e-9 after 2500
+iterations). In float32 they agree to float32 rounding, but with ReLU a pre-activation within rounding
+of 0 can fall on different sides of the kink in the two paths, after which the runs part as two
+float32 runs of any two libraries may (seen once in the first 100 iterations of the cat model).
 Switch it off with ``fit(..., fast_path=False)`` or the environment variable
 ``TINYGRAD_NP_FAST_PATH=0``.
 """
