@@ -279,3 +279,8 @@ def test_validation_right_after_a_callback_looked(count_fast):
     assert count_fast["n"] == 20
     np.testing.assert_allclose(h_f["val_loss"], h_s["val_loss"], rtol=1e-9)
     _assert_close(fast, slow, 1e-9)
+
+
+def test_fast_path_must_be_a_bool():
+    with pytest.raises(TypeError, match="fast_path must be True or False"):
+        _train("yes", epochs=1)

@@ -154,6 +154,8 @@ def fit(
     plan = _plan(
         model, loss_fn, optimizer, x, y, epochs, batch_size, validation_data, rng, shuffle, drop_last
     )
+    if not isinstance(fast_path, bool):
+        raise fail("fit", "fast_path", "be True or False", type(fast_path).__name__, error=TypeError)
     if divergence_factor is not None:
         divergence_factor = check_finite_float("fit", "divergence_factor", divergence_factor, minimum=1.0)
     cbs = CallbackList([*callbacks, *([ModelCheckpoint(checkpoint)] if checkpoint is not None else [])])
