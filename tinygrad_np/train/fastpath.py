@@ -79,7 +79,8 @@ def _times64(a: np.ndarray, x: np.ndarray) -> np.ndarray:
         return a @ x
     out = np.empty((len(a), x.shape[1]))
     for s in range(0, x.shape[1], _COLUMNS):
-        np.matmul(a, x[:, s : s + _COLUMNS].astype(np.float64), out=out[:, s : s + _COLUMNS])
+        # assigned rather than matmul(out=...): a strided out= takes NumPy off its BLAS path
+        out[:, s : s + _COLUMNS] = a @ x[:, s : s + _COLUMNS].astype(np.float64)
     return out
 
 
