@@ -108,6 +108,35 @@ def tinygrad_np_graph_trainer(weights: Weights, lr: float, batches: Batches) -> 
     return step
 
 
+def tinygrad_np_fast_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
+    """fit()'s full-batch fast path (tinygrad_np/train/fastpath.py), step by step as fit() runs it:
+    the first layer in sample space. Full batch only (one batch). Its set-up (K = x xᵀ, x W0ᵀ) runs
+    inside the first step, so it is part of the loop time; writing W back at the end (one product,
+    done once by fit()) is not timed."""
+    import tinygrad_np as tnp
+    from tinygrad_np.train.fastpath import FirstLayerFastPath
+
+    if len(batches) != 1:
+        raise ValueError("the fast path is for full-batch training (one batch)")
+    model = build_tinygrad_np(weights)
+    loss_fn = tnp.BCELoss()
+    opt = tnp.SGD(model.parameters(), lr=lr)
+    x, y = batches[0]
+    fast: list[FirstLayerFastPath] = []
+
+    def step(i: int) -> float:
+        if not fast:
+            fast.append(FirstLayerFastPath(model, opt, x))
+        f = fast[0]
+        loss = loss_fn(f.forward(), y)
+        f.backward(loss_fn)
+        opt.step()
+        f.update()
+        return loss
+
+    return step
+
+
 # -- the course's code -----------------------------------------------------------------------------------
 def course_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
     """The course's L-layer code (benchmarks/course_reference.py), samples in columns."""
@@ -142,6 +171,30 @@ def torch_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
     return step
 
 
+# -- JAX --------------------------------------------------------------------------------------------------
+JAX_COMPILE_SECONDS: list[float] = []  # one per JaxModel built, read (and cleared) by benchmarks.run
+
+
+def jax_available() -> bool:
+    return importlib.util.find_spec("jax") is not None
+
+
+def jax_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
+    """The same model and SGD step in JAX, jitted (benchmarks/jax_reference.py); compiled before timing."""
+    from .jax_reference import JaxModel
+
+    model = JaxModel(weights, lr, batches[0][0])
+    JAX_COMPILE_SECONDS.append(model.compile_seconds)
+    arrays = [(model.array(x), model.array(y.reshape(-1, 1))) for x, y in batches]
+    n = len(arrays)
+
+    def step(i: int) -> float:
+        x, y = arrays[i % n]
+        return model.step(x, y)
+
+    return step
+
+
 # -- the floor -------------------------------------------------------------------------------------------
 def floor_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
     """Only the first layer's two big matrix products, z = x @ W.T and dW = g.T @ x, into preallocated
@@ -168,6 +221,8 @@ def floor_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
 TRAINERS: dict[str, Callable[[Weights, float, Batches], Step]] = {
     "tinygrad_np": tinygrad_np_trainer,
     "tinygrad_np (graph)": tinygrad_np_graph_trainer,
+    "tinygrad_np fast path": tinygrad_np_fast_trainer,
+    "JAX (jit)": jax_trainer,
     "course (NumPy)": course_trainer,
     "PyTorch": torch_trainer,
     "floor": floor_trainer,

@@ -6,8 +6,8 @@ Prints one JSON line:
   building the model and training N iterations: everything the run held in RAM at its worst
   moment, interpreter, NumPy/h5py (and torch) libraries included.
 - ``loop_peak_mib``: the peak of memory allocated *during the training loop* above what was allocated
-  when it started, traced with ``tracemalloc`` (NumPy reports its array buffers to it; PyTorch does not,
-  so this is null for PyTorch).
+  when it started, traced with ``tracemalloc`` (NumPy reports its array buffers to it; PyTorch and JAX do
+  not, so this is null for them).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def measure(trainer: str, dtype: str, iterations: int) -> dict[str, float | None
     tracemalloc.stop()
     return {
         "peak_rss_mib": peak_rss_mib(),
-        "loop_peak_mib": None if trainer == "PyTorch" else peak / 2**20,
+        "loop_peak_mib": None if trainer in ("PyTorch", "JAX (jit)") else peak / 2**20,
     }
 
 

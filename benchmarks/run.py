@@ -27,11 +27,20 @@ import numpy as np
 
 from .data import load_cat, random_minibatch_data
 from .harness import Timing, alternate, fmt_time, markdown_table
-from .implementations import TRAINERS, blas_threads, initial_weights, torch_available
+from .implementations import (
+    JAX_COMPILE_SECONDS,
+    TRAINERS,
+    blas_threads,
+    initial_weights,
+    jax_available,
+    torch_available,
+)
 from .memory import CAT_DIMS, CAT_LR
 
 ROOT = Path(__file__).resolve().parents[1]
 TNP = "tinygrad_np"
+FAST = "tinygrad_np fast path"
+JAX = "JAX (jit)"
 WORKLOADS = ("cat", "minibatch", "overhead", "startup", "memory")
 
 
@@ -76,10 +85,14 @@ def trainers_for(w: Workload, dtype: np.dtype) -> tuple[dict[str, Any], list[str
     """The factories to time for ``w`` (tinygrad_np first) and notes about any left out."""
     weights = initial_weights(w.dims, dtype)
     notes = []
-    names = [TNP, "tinygrad_np (graph)", "course (NumPy)", "PyTorch", "floor"]
+    fast = [FAST] if len(w.batches) == 1 else []  # the fast path is full-batch only
+    names = [TNP, "tinygrad_np (graph)", *fast, "course (NumPy)", "PyTorch", JAX, "floor"]
     if not torch_available():
         names.remove("PyTorch")
         notes.append("PyTorch is not installed: its rows are skipped (pip install torch to add them).")
+    if not jax_available():
+        names.remove(JAX)
+        notes.append("JAX is not installed: its rows are skipped (pip install -e '.[bench]' to add them).")
     factories = {n: partial(TRAINERS[n], weights, w.lr, w.batches) for n in names}
     return factories, notes
 
@@ -116,14 +129,23 @@ def run_workload(
 ) -> tuple[str, dict[str, Timing]]:
     factories, notes = trainers_for(w, dtype)
     chunk = max(1, min(w.chunk, w.iterations))
+    JAX_COMPILE_SECONDS.clear()
     timings = alternate(factories, w.iterations, chunk, repeats, pause=pause)
+    if JAX_COMPILE_SECONDS:
+        notes.append(
+            f"JAX compiled its step in {fmt_time(min(JAX_COMPILE_SECONDS))} (before timing, not counted)."
+        )
     ref = timings[TNP].median
-    header = ["implementation", "median / iter", f"loop ({w.iterations} it)", "× tinygrad_np", "final loss"]
+    fast = timings[FAST].median if FAST in timings else None
+    header = ["implementation", "median / iter", f"loop ({w.iterations} it)", "× tinygrad_np"]
+    header += ["loop × fast path's"] if fast is not None else []
+    header += ["final loss"]
     if memory is not None:
         header += ["peak RSS", "loop alloc peak"]
     rows = []
     for name, t in timings.items():
         row = [name, fmt_time(t.median), fmt_time(t.loop_time), f"{t.median / ref:.2f}"]
+        row += [f"{t.loop_time / timings[FAST].loop_time:.1f}"] if fast is not None else []
         row.append("–" if t.final_loss != t.final_loss else f"{t.final_loss:.10f}")
         if memory is not None:
             m = memory.get(name, {})
@@ -185,15 +207,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     medians: dict[tuple[str, str], dict[str, float]] = {}
     memory: dict[str, dict[str, dict[str, float | None]]] = {}
     per_repeat: dict[str, dict[str, list[float]]] = {}
+    loops: dict[str, dict[str, float]] = {}
     for dtype in args.dtype:
         if "memory" in args.only:
             mem_iters = max(1, min(args.iterations, 10))
-            names = [TNP, "course (NumPy)"] + (["PyTorch"] if torch_available() else [])
+            names = [TNP, FAST, "course (NumPy)"] + (["PyTorch"] if torch_available() else [])
+            names += [JAX] if jax_available() else []
             memory[str(dtype)] = {n: peak_memory(n, dtype, mem_iters) for n in names}
         if "cat" in args.only:
             w = cat_workload(dtype, args.iterations)
             text, t = run_workload(w, dtype, args.repeats, memory.get(str(dtype)), args.pause)
             medians[("cat", str(dtype))] = {k: v.median for k, v in t.items()}
+            loops[str(dtype)] = {k: v.loop_time for k, v in t.items()}
             per_repeat[str(dtype)] = {k: v.repeat_medians for k, v in t.items()}
             print(text + "\n", flush=True)
         elif str(dtype) in memory:
@@ -216,6 +241,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     imports: dict[str, float] = {}
     if "startup" in args.only:
         modules = ["numpy", "tinygrad_np"] + (["torch"] if torch_available() else [])
+        modules += ["jax"] if jax_available() else []
         imports = {m: import_time(m, args.startup_runs) for m in modules}
         rows = [[f"import {m}", f"{v * 1e3:.0f} ms"] for m, v in imports.items()]
         print(f"### start-up: median of {args.startup_runs} fresh interpreters\n")
@@ -239,6 +265,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 ratios = [a / b for a, b in zip(reps[TNP], reps[ref], strict=True)]
                 line += f" (per repeat: {', '.join(f'{r:.2f}' for r in ratios)})"
             checks.append(line)
+    for dtype in args.dtype:  # the fast path's loop (set-up included) against the references' loops
+        lp = loops.get(str(dtype), {})
+        for ref, limit in (("PyTorch", 1 / 5), (JAX, 1 / 3)):
+            if FAST in lp and ref in lp:
+                checks.append(check(f"cat {dtype}: fast path loop / {ref} loop", lp[FAST] / lp[ref], limit))
     if "tinygrad_np" in imports:
         checks.append(check("import tinygrad_np (s)", imports["tinygrad_np"], 0.3, "{:.3f}"))
     if "float64" in memory:

@@ -17,6 +17,8 @@ class CourseLog(tnp.Callback):
     full batch an epoch is one iteration) and after the last. The cost is the one computed before
     that iteration's update."""
 
+    reads_weights = False  # only the loss: full-batch runs may take fit()'s fast path
+
     def __init__(self, every: int, unit: str = "iteration", write: Callable[[str], None] = print) -> None:
         self.every, self.unit, self.write = every, unit, write
 

@@ -57,12 +57,13 @@ class Linear(Layer):
     def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         x = self._cached()
         g = self._check_grad(grad_out, (*x.shape[:-1], self.out_features))
-        x2 = x.reshape(-1, self.in_features)
-        g2 = g.reshape(-1, self.out_features)
+        x2 = x if x.ndim == 2 else x.reshape(-1, self.in_features)
+        g2 = g if g.ndim == 2 else g.reshape(-1, self.out_features)
         # dL/dW = g.T @ x: (out, batch) @ (batch, in), written into the existing grad buffer.
         np.matmul(g2.T, x2, out=self.weight.grad_buffer())
         if self.bias is not None:
-            g2.sum(axis=0, out=self.bias.grad_buffer())  # dL/db = sum of g over the batch
+            # dL/db = sum of g over the batch (np.add.reduce is g2.sum without its Python wrapper)
+            np.add.reduce(g2, axis=0, out=self.bias.grad_buffer())
         if not input_grad:
             return None  # the first layer's dL/dx is the costliest product and training never needs it
         return g @ self.weight.data  # dL/dx: (*, out) @ (out, in)

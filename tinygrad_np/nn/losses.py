@@ -108,7 +108,7 @@ class Loss:
             if not (lo < 0 or hi > 1):
                 return lo, hi
         else:
-            lo, hi = a.min(), a.max()
+            lo, hi = np.minimum.reduce(a, axis=None), np.maximum.reduce(a, axis=None)
             if lo >= 0 and hi <= 1:
                 return lo, hi
         bad = (a < 0) | (a > 1) if allow_nan else ~((a >= 0) & (a <= 1))
@@ -160,7 +160,7 @@ class BCELoss(_Binary):
         log_p *= y
         log_p += log_1mp
         self._cache = (p, y)
-        return float(-np.sum(log_p) * self._scale(p.size))
+        return float(-np.add.reduce(log_p, axis=None) * self._scale(p.size))
 
     def backward(self) -> np.ndarray:
         """dL/dp = (p - y) / (p (1 - p)) / N, the denominator clamped at 1e-12 as in PyTorch."""

@@ -62,19 +62,25 @@ class SGD(Optimizer):
         return out
 
     def step(self) -> None:
+        lr, wd, mu = self.lr, self.weight_decay, self.momentum
+        if not (wd or mu):  # plain gradient descent: one fused update per parameter
+            for p in self.params:
+                if p.grad is not None:
+                    sub_scaled_(p.data, p.grad, lr)  # in place, so references to p.data stay valid
+            return
         for p, g in self._grads():
-            if self.weight_decay:
-                g = g + self.weight_decay * p.data
-            if self.momentum:
+            if wd:
+                g = g + wd * p.data
+            if mu:
                 state = self.state.setdefault(p, {})
                 buf = state.get("momentum_buffer")
                 if buf is None:
                     buf = state["momentum_buffer"] = np.array(g, copy=True)
                 else:
-                    buf *= self.momentum
+                    buf *= mu
                     buf += (1 - self.dampening) * g
-                g = g + self.momentum * buf if self.nesterov else buf
-            sub_scaled_(p.data, g, self.lr)  # in place, so references to p.data stay valid
+                g = g + mu * buf if self.nesterov else buf
+            sub_scaled_(p.data, g, lr)
 
     def __repr__(self) -> str:
         return (

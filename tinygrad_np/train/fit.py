@@ -21,6 +21,9 @@ fit() leaves the model in eval mode, ready for predictions.
 - ``progress``: "auto" (a tqdm bar on a terminal, plain lines otherwise), "bar", "lines" or "none";
   ``log_every`` sets the epochs between plain lines (default: about ten lines); ``progress_unit``
   names an epoch on the bar.
+- Full-batch SGD over inputs much wider than they are many (the course's cat model) takes a fast path
+  that trains the first Linear in sample space, the same up to rounding: see train/fastpath.py;
+  ``fast_path=False`` or the environment variable ``TINYGRAD_NP_FAST_PATH=0`` switch it off.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from ..optim.lr_scheduler import LRScheduler
 from ..optim.optimizer import Optimizer
 from ..validation import check_batch, check_finite_float, check_int, fail
 from . import checkpoint as ckpt
+from . import fastpath
 from .callbacks import Callback, CallbackList, ModelCheckpoint
 from .history import History
 from .loop import Interrupted, check_health, evaluate, run_epoch
@@ -153,6 +157,7 @@ def fit(
     progress: str = "auto",
     log_every: int | None = None,
     progress_unit: str = "epoch",
+    fast_path: bool = True,
 ) -> History:
     """Train ``model`` for ``epochs`` epochs (in total, counting those of a resumed checkpoint).
 
@@ -161,10 +166,13 @@ def fit(
     evaluated in eval mode after each epoch; ``scheduler`` steps after each epoch. ``checkpoint=path``
     adds ``ModelCheckpoint(path)``; ``resume_from=path`` continues such a checkpoint, all-or-nothing.
     Ctrl-C, divergence (``divergence_factor``) and ``progress``: see the module docstring.
+    ``fast_path``: allow the full-batch first-layer fast path (train/fastpath.py) where it is exact.
     """
     plan = _plan(
         model, loss_fn, optimizer, x, y, epochs, batch_size, validation_data, rng, shuffle, drop_last
     )
+    if not isinstance(fast_path, bool):
+        raise fail("fit", "fast_path", "be True or False", type(fast_path).__name__, error=TypeError)
     if divergence_factor is not None:
         divergence_factor = check_finite_float("fit", "divergence_factor", divergence_factor, minimum=1.0)
     cbs = CallbackList([*callbacks, *([ModelCheckpoint(checkpoint)] if checkpoint is not None else [])])
@@ -193,7 +201,23 @@ def fit(
     report = Progress(progress, epochs, state.epoch, log_every, progress_unit)
     if resume_from is not None:
         report.message(f"resumed from {os.fspath(resume_from)} after {state.where()}")
-    _train(state, plan, report, divergence_factor, drop_last)
+    if fastpath.eligible(
+        model,
+        optimizer,
+        plan.x,
+        full_batch=batch_size is None,
+        validation=plan.val[0] if plan.val is not None else None,
+        callbacks=cbs.items,
+        requested=fast_path,
+    ):
+        x_val = plan.val[0] if plan.val is not None else None
+        state.fast = fastpath.FirstLayerFastPath(model, optimizer, plan.x, x_val)  # type: ignore[arg-type]
+    try:
+        _train(state, plan, report, divergence_factor, drop_last)
+    finally:
+        if state.fast is not None:
+            state.fast.finish()  # the weights back in the model, however training ended
+            state.fast = None
     cbs.call("on_train_end", state)
     model.eval()
     return state.history
@@ -220,7 +244,7 @@ def _train(state: TrainState, plan: _Plan, report: Progress, factor: float | Non
                 lr_and_time = {k: logs.pop(k) for k in ("lr", "seconds")}
                 if plan.val is not None:
                     val_loss, val_acc = evaluate(
-                        state.model, state.loss_fn, *plan.val, plan.batch_size, plan.accuracy
+                        state.parts()[0], state.loss_fn, *plan.val, plan.batch_size, plan.accuracy, state.fast
                     )
                     logs |= {"val_loss": val_loss} | (
                         {"val_accuracy": val_acc} if val_acc is not None else {}
