@@ -16,6 +16,7 @@ import tinygrad_np as tnp
 from tinygrad_np.optim import OPTIMIZERS
 from tinygrad_np.serialization import atomic_write
 
+from .export_cmd import add_export_parser, cmd_export
 from .model import MODELS, describe, load_model, predict_logits, without_dropout
 from .outputs import pictures as _pictures
 from .outputs import score as _score
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", required=True, metavar="FILE")
     p.add_argument("--invert", action="store_true", help="for dark articles on a light background")
     p.add_argument("images", nargs="+", metavar="IMAGE")
+    add_export_parser(sub)
     return parser
 
 
@@ -269,7 +271,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (1: some image failed, 2: bad input)."""
     args = build_parser().parse_args(argv)
-    command = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}[args.command]
+    command = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "export": cmd_export}[
+        args.command
+    ]
     try:
         return command(args)
     except (FileNotFoundError, ValueError, TypeError, OSError, tnp.TrainingDivergedError) as exc:
