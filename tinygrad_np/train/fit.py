@@ -176,42 +176,17 @@ def fit(
     if divergence_factor is not None:
         divergence_factor = check_finite_float("fit", "divergence_factor", divergence_factor, minimum=1.0)
     cbs = CallbackList([*callbacks, *([ModelCheckpoint(checkpoint)] if checkpoint is not None else [])])
-    state = TrainState(
-        model,
-        loss_fn,
-        optimizer,
-        scheduler,
-        rng,
-        cbs,
-        epochs=epochs,
-        steps_per_epoch=plan.steps,
-        batch_size=plan.batch_size,
-        m=len(plan.x),
-    )
+    state = TrainState(model, loss_fn, optimizer, scheduler, rng, cbs, epochs=epochs,
+                       steps_per_epoch=plan.steps, batch_size=plan.batch_size, m=len(plan.x))  # fmt: skip
     if resume_from is not None:
         ckpt.restore(state, ckpt.load_checkpoint(resume_from, model), os.fspath(resume_from))
     if plan.shuffle and state.rng is None:
-        raise fail(
-            "fit",
-            "rng",
-            "be an explicit np.random.Generator for shuffled mini-batches",
-            None,
-            "pass rng=np.random.default_rng(seed), shuffle=False, or batch_size=None",
-        )
+        raise fail("fit", "rng", "be an explicit np.random.Generator for shuffled mini-batches", None,
+                   "pass rng=np.random.default_rng(seed), shuffle=False, or batch_size=None")  # fmt: skip
     report = Progress(progress, epochs, state.epoch, log_every, progress_unit)
     if resume_from is not None:
         report.message(f"resumed from {os.fspath(resume_from)} after {state.where()}")
-    if fastpath.eligible(
-        model,
-        optimizer,
-        plan.x,
-        full_batch=batch_size is None,
-        validation=plan.val[0] if plan.val is not None else None,
-        callbacks=cbs.items,
-        requested=fast_path,
-    ):
-        x_val = plan.val[0] if plan.val is not None else None
-        state.fast = fastpath.FirstLayerFastPath(model, optimizer, plan.x, x_val)  # type: ignore[arg-type]
+    _start_fast_path(state, plan, full_batch=batch_size is None, requested=fast_path)
     try:
         _train(state, plan, report, divergence_factor, drop_last)
     finally:
@@ -221,6 +196,14 @@ def fit(
     cbs.call("on_train_end", state)
     model.eval()
     return state.history
+
+
+def _start_fast_path(state: TrainState, plan: _Plan, *, full_batch: bool, requested: bool) -> None:
+    """Train the first layer in sample space (train/fastpath.py) where that is exact and allowed."""
+    x_val = plan.val[0] if plan.val is not None else None
+    if fastpath.eligible(state.model, state.optimizer, plan.x, full_batch=full_batch, validation=x_val,
+                         callbacks=state.callbacks.items, requested=requested):  # fmt: skip
+        state.fast = fastpath.FirstLayerFastPath(state.model, state.optimizer, plan.x, x_val)  # type: ignore[arg-type]
 
 
 def _train(state: TrainState, plan: _Plan, report: Progress, factor: float | None, drop_last: bool) -> None:
