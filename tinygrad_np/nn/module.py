@@ -16,12 +16,12 @@ engine from the output, so it fits in Sequential, fit(), gradcheck() and save/lo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from ..autograd.tensor import Tensor
+from .container import LayerList
 from .layer import Layer
 
 
@@ -51,42 +51,9 @@ class Module(Layer):
         return xt.grad if input_grad else None
 
 
-class ModuleList(Layer):
+class ModuleList(LayerList):
     """A list of layers, registered as children "0", "1", ... (for Modules with a variable number
     of blocks). It is a container: call its items, not the list."""
 
-    def __init__(self, layers: Iterable[Layer] = ()) -> None:
-        super().__init__()
-        self.layers: list[Layer] = []
-        for layer in layers:
-            self.append(layer)
-
-    def append(self, layer: Layer) -> ModuleList:
-        if not isinstance(layer, Layer):
-            raise TypeError(f"ModuleList.append: layer must be a Layer, got a {type(layer).__name__}")
-        self.layers.append(layer)
-        return self
-
-    def extend(self, layers: Iterable[Layer]) -> ModuleList:
-        for layer in layers:
-            self.append(layer)
-        return self
-
     def forward(self, x: Any) -> Any:
         raise TypeError("ModuleList: a ModuleList is not callable; call its items: for b in blocks: x = b(x)")
-
-    def named_children(self) -> Iterator[tuple[str, Layer]]:
-        return ((str(i), layer) for i, layer in enumerate(self.layers))
-
-    def __len__(self) -> int:
-        return len(self.layers)
-
-    def __iter__(self) -> Iterator[Layer]:
-        return iter(self.layers)
-
-    @overload
-    def __getitem__(self, i: int) -> Layer: ...
-    @overload
-    def __getitem__(self, i: slice) -> ModuleList: ...
-    def __getitem__(self, i: int | slice) -> Layer | ModuleList:
-        return ModuleList(self.layers[i]) if isinstance(i, slice) else self.layers[i]

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from .activations import Sigmoid
+from .container import LayerList
 from .layer import Layer, in_context
 
 
-class Sequential(Layer):
+class Sequential(LayerList):
     """``Sequential(layer0, layer1, ...)``: ``forward`` feeds each layer's output to the next.
 
     Children are named by position, so parameters are ``"0.weight"``, ``"0.bias"``, ``"2.weight"``, ...
@@ -21,36 +21,32 @@ class Sequential(Layer):
     """
 
     def __init__(self, *layers: Layer) -> None:
-        super().__init__()
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise TypeError(f"Sequential: item {i} must be a Layer, got a {type(layer).__name__}")
-        self.layers: list[Layer] = list(layers)
+        super().__init__(layers)
         self._stop: int | None = None  # index of the first layer with parameters (see backward)
         self._sharing: tuple[tuple[int, ...], set[int] | None] | None = None  # see _shared()
 
     # -- forward and backward ----------------------------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
-        shared = self._shared()
-        caches = []
+        # A layer object used twice: keep each use's cache (restored in backward).
+        caches: list[Any] | None = [] if self._shared() is not None else None
+        x = self._chain(x, caches)
+        self._cache = caches
+        return x
+
+    def _graph_call(self, x: Any) -> Any:
+        """On a Tensor: one graph node per child layer (so a shared child is a node per use)."""
+        return self._chain(x, None)
+
+    def _chain(self, x: Any, caches: list[Any] | None) -> Any:
+        """Feed ``x`` through the layers in order; append each layer's cache to ``caches`` if given."""
         for i, layer in enumerate(self.layers):
             try:
                 x = layer(x)
             except (ValueError, TypeError) as e:
                 # Say where in the model it happened; the layer's own message says what and why.
                 raise in_context(e, f"layer {i}") from e
-            if shared is not None:  # a layer object used twice: keep each use's cache (restored in backward)
+            if caches is not None:
                 caches.append(layer._cache)
-        self._cache = caches if shared is not None else None
-        return x
-
-    def _graph_call(self, x: Any) -> Any:
-        """On a Tensor: one graph node per child layer (so a shared child is a node per use)."""
-        for i, layer in enumerate(self.layers):
-            try:
-                x = layer(x)
-            except (ValueError, TypeError) as e:
-                raise in_context(e, f"layer {i}") from e
         return x
 
     def backward(self, grad_out: np.ndarray, input_grad: bool = False) -> np.ndarray | None:
@@ -125,31 +121,12 @@ class Sequential(Layer):
             self._stop = next((i for i, la in enumerate(self.layers) if la.parameters()), len(self.layers))
         return self._stop
 
-    # -- the container -----------------------------------------------------------------------------
-    def named_children(self) -> Iterator[tuple[str, Layer]]:
-        return ((str(i), layer) for i, layer in enumerate(self.layers))
+    # -- the container (LayerList) -------------------------------------------------------------
+    def _from_layers(self, layers: list[Layer]) -> Sequential:
+        return Sequential(*layers)
 
-    def __len__(self) -> int:
-        return len(self.layers)
-
-    def __iter__(self) -> Iterator[Layer]:
-        return iter(self.layers)
-
-    @overload
-    def __getitem__(self, i: int) -> Layer: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequential: ...
-    def __getitem__(self, i: int | slice) -> Layer | Sequential:
-        if isinstance(i, slice):
-            return Sequential(*self.layers[i])  # shares the layer objects, as PyTorch does
-        return self.layers[i]
-
-    def append(self, layer: Layer) -> Sequential:
-        if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential.append: layer must be a Layer, got a {type(layer).__name__}")
-        self.layers.append(layer)
+    def _layers_changed(self) -> None:
         self._stop = None
-        return self
 
     def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         for layer in self.layers:
