@@ -19,19 +19,6 @@ import tinygrad_np as tnp  # noqa: E402
 from models.cat.cli import main  # noqa: E402
 
 
-@pytest.fixture
-def h5_data(tmp_path: Path) -> Path:
-    root = tmp_path / "h5"
-    root.mkdir()
-    rng = np.random.default_rng(1)
-    for split, m in (("train", 6), ("test", 4)):
-        with h5py.File(root / f"{split}_catvnoncat.h5", "w") as f:
-            f[f"{split}_set_x"] = rng.integers(0, 256, (m, 64, 64, 3), dtype=np.uint8)
-            f[f"{split}_set_y"] = np.arange(m) % 2
-            f["list_classes"] = np.array([b"non-cat", b"cat"])
-    return root
-
-
 def one_error_line(capsys, *needles: str) -> str:
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
