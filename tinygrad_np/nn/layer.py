@@ -191,7 +191,7 @@ class Layer:
         """Load ``state`` strictly and all-or-nothing: every key present, none extra, every shape equal,
         values finite in the model's dtype. A rejected dict leaves the model unchanged."""
         targets = self._state_slots()
-        self.check_shapes({k: np.shape(v) for k, v in state.items()})
+        self._check_shapes({k: np.shape(v) for k, v in state.items()}, targets)
         new = {
             key: _converted(self._name(), key, state[key], current) for key, (current, _) in targets.items()
         }
@@ -205,7 +205,11 @@ class Layer:
     def check_shapes(self, shapes: Mapping[str, tuple[int, ...]]) -> None:
         """Raise as ``load_state_dict`` would for a state with these names and shapes (no arrays needed:
         a file's headers are checked before its arrays are read)."""
-        targets = self._state_slots()
+        self._check_shapes(shapes, self._state_slots())
+
+    def _check_shapes(
+        self, shapes: Mapping[str, tuple[int, ...]], targets: dict[str, tuple[np.ndarray, Parameter | None]]
+    ) -> None:
         missing = [k for k in targets if k not in shapes]
         unexpected = [k for k in shapes if k not in targets]
         if missing or unexpected:
@@ -284,10 +288,9 @@ class Layer:
 
 
 def _converted(who: str, key: str, value: Any, current: np.ndarray) -> np.ndarray:
-    """``value`` checked against ``current`` (shape, real numbers, finite in its dtype), as a copy."""
+    """``value`` (its shape already checked against ``current``'s) checked for real numbers, finite in
+    ``current``'s dtype, as a copy of that dtype."""
     value = np.asarray(value)
-    if value.shape != current.shape:
-        raise ValueError(f"{who}.load_state_dict: {key!r} must have shape {current.shape}, got {value.shape}")
     if value.dtype.kind not in "biuf":
         raise TypeError(f"{who}.load_state_dict: {key!r} must hold real numbers, got dtype {value.dtype}")
     with np.errstate(over="ignore", invalid="ignore"):
