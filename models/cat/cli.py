@@ -7,10 +7,10 @@ Exit codes: 0 done; 1 some image given to ``predict`` failed; 2 bad input (one `
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 import tinygrad_np as tnp
+from models.run_command import run_command
 from tinygrad_np.optim import OPTIMIZERS
 
 from .export_cmd import add_export_parser, cmd_export
@@ -270,24 +270,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "export": cmd_export}[
         args.command
     ]
-    try:
-        return command(args)
-    except KeyboardInterrupt:
-        print("\ninterrupted (Ctrl-C)", file=sys.stderr)
-        return 130
-    except (OSError, ValueError, TypeError, KeyError, MemoryError, tnp.TrainingDivergedError) as exc:
-        print(f"error: {_message(exc)}", file=sys.stderr)
-        return 2
-
-
-def _message(exc: BaseException) -> str:
-    """One line: KeyError's quotes dropped, a MemoryError and a bare OSError made readable."""
-    if isinstance(exc, KeyError) and len(exc.args) == 1:
-        text = str(exc.args[0])
-    elif isinstance(exc, MemoryError):
-        text = f"out of memory ({exc or 'an array too large to allocate'})"
-    elif isinstance(exc, OSError) and exc.filename and str(exc.filename) not in str(exc):
-        text = f"{exc.filename}: {exc.strerror or exc}"
-    else:
-        text = str(exc) or type(exc).__name__
-    return " ".join(text.split("\n"))
+    return run_command(command, args)

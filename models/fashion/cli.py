@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 
 import tinygrad_np as tnp
+from models.run_command import run_command
+from tinygrad_np.numerics import softmax
 from tinygrad_np.optim import OPTIMIZERS
 from tinygrad_np.serialization import atomic_write
 
@@ -261,8 +263,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             failed += 1
             continue
         logits = predict_logits(model, image[None]).astype(np.float64)[0]
-        p = np.exp(logits - logits.max())
-        p /= p.sum()
+        p = softmax(logits)
         k = int(np.argmax(p))
         print(f"{path}: {FASHION_MNIST_CLASSES[k]} (P = {p[k]:.4f})")
     return 1 if failed else 0
@@ -274,8 +275,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "export": cmd_export}[
         args.command
     ]
-    try:
-        return command(args)
-    except (FileNotFoundError, ValueError, TypeError, OSError, tnp.TrainingDivergedError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(command, args)
