@@ -1,6 +1,8 @@
 """The Fashion-MNIST classifiers: model definitions (``model``), training (``train``), the score table
 (``report``), pictures (``plots``) and the command line (``cli``, run as ``python -m models.fashion``)."""
 
+from models.cat.model import without_dropout  # the same rule as the cat example
+
 from .model import (
     CNN_CHANNELS,
     MLP_HIDDEN,
@@ -11,7 +13,6 @@ from .model import (
     mlp,
     model_from_state,
     predict_logits,
-    without_dropout,
 )
 
 __all__ = [

@@ -13,13 +13,14 @@ from typing import Any
 import numpy as np
 
 import tinygrad_np as tnp
+from models.cat.model import without_dropout  # the same rule as the cat example
 from models.run_command import run_command
 from tinygrad_np.numerics import softmax
 from tinygrad_np.optim import OPTIMIZERS
 from tinygrad_np.serialization import atomic_write
 
 from .export_cmd import add_export_parser, cmd_export
-from .model import MODELS, describe, load_model, predict_logits, without_dropout
+from .model import MODELS, describe, load_model, predict_logits
 from .outputs import pictures as _pictures
 from .outputs import score as _score
 

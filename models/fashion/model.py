@@ -79,11 +79,6 @@ def cnn(
 MODELS = {"mlp": mlp, "cnn": cnn}
 
 
-def without_dropout(model: tnp.Sequential) -> tnp.Sequential:
-    """The same layers (shared, not copied) minus any Dropout: the model to save and predict with."""
-    return tnp.Sequential(*(layer for layer in model if not isinstance(layer, tnp.Dropout)))
-
-
 def describe(model: tnp.Sequential) -> str:
     """A one-line architecture, e.g. "conv 1→32, bn, relu, pool, conv 32→64, ..., linear 3136→10"."""
     names = {"BatchNorm1d": "bn", "BatchNorm2d": "bn", "MaxPool2d": "pool"}

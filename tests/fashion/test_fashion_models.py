@@ -8,7 +8,8 @@ import pytest
 from datafiles import FASHION, needs_fashion_data
 
 import tinygrad_np as tnp
-from models.fashion.model import cnn, describe, mlp, model_from_state, predict_logits, without_dropout
+from models.fashion import without_dropout
+from models.fashion.model import cnn, describe, mlp, model_from_state, predict_logits
 from models.fashion.train import split_train_val, train
 
 
