@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .nn.layer import Layer
 from .nn.losses import Loss
+from .nn.module import Layer
 
 
 @dataclass

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tinygrad_np as tnp
-from tinygrad_np.nn.layer import Layer
+from tinygrad_np.nn.module import Layer
 from tinygrad_np.nn.parameter import Parameter
 
 

@@ -61,7 +61,7 @@ def test_sequential_as_graph_nodes_is_bit_identical_to_sequential_backward(short
     expected = grads(model)
     loss = loss_fn(model(Tensor(x)), y)
     # The graph fuses Sigmoid + BCELoss (nn/loss_nodes.py), which is what backward_from does.
-    assert loss.data == value and loss._ctx.name() == "Sigmoid+BCELoss"
+    assert loss.data == value and loss._ctx.name() == "SigmoidBCE"
     loss.backward()
     for k, g in grads(model).items():
         if shortcut:

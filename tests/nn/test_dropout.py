@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from tinygrad_np.nn.activations import ReLU, Sigmoid
+from tinygrad_np.nn.container import Sequential
 from tinygrad_np.nn.dropout import Dropout
 from tinygrad_np.nn.linear import Linear
-from tinygrad_np.nn.sequential import Sequential
 
 
 def test_expected_value_and_keep_rate():
@@ -76,8 +76,8 @@ def test_edge_probabilities_and_errors():
     assert Dropout(0.5, rng=0)(x32).dtype == np.float32
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         Dropout(1.5, rng=0)
-    with pytest.raises(TypeError, match="rng"):
-        Dropout(0.5, rng=None)
+    with pytest.raises(TypeError, match="rng must be an np.random.Generator"):
+        Dropout(0.5, rng="seed")
     with pytest.raises(RuntimeError, match="before forward"):
         Dropout(0.5, rng=0).backward(np.ones(3))
     with pytest.raises(TypeError, match="floating"):

@@ -23,6 +23,7 @@ from strategies import (
 )
 
 import tinygrad_np as tnp
+from tinygrad_np.ops.activations import Tanh as TanhFn
 
 TOL = 1e-6
 KINK_MARGIN = 1e-3  # 1000 x the finite-difference step: no perturbation crosses a kink
@@ -125,12 +126,17 @@ def test_random_stack_gradients(data, batch, depth, seed, head) -> None:
     assert report.ok(TOL), f"{model}\n{report}"
 
 
-class _WrongTanh(tnp.Tanh):
+class _WrongTanhFn(TanhFn):
     """A deliberately wrong backward (forgets the square): gradcheck must catch it."""
 
-    def backward(self, grad_out, input_grad=True):
-        y = self._cached()
-        return grad_out * (1 - y)
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return (g * (1 - y),)
+
+
+class _WrongTanh(tnp.Tanh):
+    function = _WrongTanhFn
 
 
 def test_gradcheck_catches_a_wrong_backward() -> None:

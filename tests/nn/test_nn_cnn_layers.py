@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tinygrad_np as tnp
-from tinygrad_np.nn.numerics import log_softmax, softmax
+from tinygrad_np.numerics import log_softmax, softmax
 
 
 def cnn(dtype=np.float64, seed=0):

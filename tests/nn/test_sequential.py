@@ -83,7 +83,7 @@ def test_container_protocol_and_repr() -> None:
         "  (3): Sigmoid()",
         ")",
     ]
-    with pytest.raises(TypeError, match="item 1 must be a Layer, got a int"):
+    with pytest.raises(TypeError, match="item 1 must be a Module, got a int"):
         tnp.Sequential(tnp.ReLU(), 3)
 
 

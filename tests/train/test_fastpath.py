@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from tinygrad_np.nn.activations import ReLU, Sigmoid, Tanh
+from tinygrad_np.nn.container import Sequential
 from tinygrad_np.nn.linear import Linear
 from tinygrad_np.nn.losses import BCELoss, MSELoss
-from tinygrad_np.nn.sequential import Sequential
 from tinygrad_np.optim.adam import Adam
 from tinygrad_np.optim.lr_scheduler import StepLR
 from tinygrad_np.optim.sgd import SGD

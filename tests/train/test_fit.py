@@ -7,10 +7,10 @@ import pytest
 from tinygrad_np.data import minibatches
 from tinygrad_np.metrics import accuracy
 from tinygrad_np.nn.activations import ReLU, Sigmoid
+from tinygrad_np.nn.container import Sequential
 from tinygrad_np.nn.dropout import Dropout
 from tinygrad_np.nn.linear import Linear
 from tinygrad_np.nn.losses import BCELoss, BCEWithLogitsLoss, MSELoss
-from tinygrad_np.nn.sequential import Sequential
 from tinygrad_np.optim.adam import Adam, AdamW
 from tinygrad_np.optim.lr_scheduler import CosineAnnealingLR, LambdaLR, StepLR
 from tinygrad_np.optim.sgd import SGD

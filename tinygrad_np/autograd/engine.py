@@ -7,7 +7,9 @@
    tensor, which returns one gradient per input; sum each into that input's running total, first
    summing away the dimensions broadcasting added. Then drop the tensor's gradient.
 3. A leaf that requires grad (a Parameter, a Tensor(..., requires_grad=True)) gets ``.grad`` set to its
-   total, overwriting the last backward's: backward twice gives the same ``.grad``.
+   total, overwriting the last backward's: backward twice gives the same ``.grad``. With
+   ``accumulate=True`` the total is added to the existing ``.grad`` instead (PyTorch's habit, for
+   gradient accumulation over several batches). ``set_grad`` is that rule, also used by the layers.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ def topological_order(root: Any) -> list[Any]:
     return order
 
 
-def backward(root: Any, grad: np.ndarray) -> None:
-    """Set ``.grad`` on every leaf below ``root`` to d(sum(root * grad))/d(leaf)."""
+def backward(root: Any, grad: np.ndarray, accumulate: bool = False) -> None:
+    """Set (or with ``accumulate``, add to) ``.grad`` on every leaf below ``root``:
+    d(sum(root * grad))/d(leaf)."""
     order = topological_order(root)
     grads: dict[int, np.ndarray] = {id(root): grad}
     given: set[int] = set()  # arrays already handed to a tensor's .grad in this call
@@ -50,7 +53,7 @@ def backward(root: Any, grad: np.ndarray) -> None:
             continue
         ctx = t._ctx
         if ctx is None or t._retain:
-            t.grad = _owned(g, t.data.dtype, given)
+            set_grad(t, g, accumulate, given)
         if ctx is None:
             continue
         for x, needs, gx in zip(ctx.inputs, ctx.needs_input_grad, ctx.backward(ctx, g), strict=True):
@@ -70,6 +73,17 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
     )
     return np.reshape(np.sum(g, axis=axes), shape) if axes else np.reshape(g, shape)
+
+
+def set_grad(t: Any, g: np.ndarray, accumulate: bool = False, given: set[int] | None = None) -> None:
+    """``t.grad = g`` (an array of its own, in t's dtype and shape), or ``t.grad += g`` with
+    ``accumulate`` when t already has a gradient."""
+    if g.shape != t.data.shape:
+        g = unbroadcast(g, t.data.shape)
+    if accumulate and t.grad is not None:
+        t.grad = t.grad + g.astype(t.data.dtype, copy=False)
+    else:
+        t.grad = _owned(g, t.data.dtype, set() if given is None else given)
 
 
 def _owned(g: np.ndarray, dtype: np.dtype, given: set[int]) -> np.ndarray:

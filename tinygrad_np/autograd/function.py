@@ -1,4 +1,4 @@
-"""Function: one differentiable operation, in the style of ``torch.autograd.Function``.
+"""Function: one differentiable formula, in the style of ``torch.autograd.Function``.
 
 A subclass writes two static methods on plain ndarrays::
 
@@ -13,9 +13,16 @@ A subclass writes two static methods on plain ndarrays::
             a, b = ctx.saved_tensors
             return g * b, g * a          # one gradient per input, at the OUTPUT's shape is fine
 
-and is used as ``Mul.apply(x, y)``. The engine sums broadcast dimensions away, so a backward may
-return gradients at the broadcast (output) shape. The ``ctx`` object is the graph node: it holds the
-inputs (``ctx.inputs``), ``ctx.needs_input_grad`` and what forward saved; the output Tensor holds ctx.
+Every formula of the library (ops, layers, losses) is one such class, run two ways:
+
+- ``Mul.apply(x, y)`` on Tensors: runs forward and records the node in the graph, for
+  ``Tensor.backward()`` (the engine sums broadcast dimensions away, so a backward may return
+  gradients at the broadcast shape);
+- ``ctx, y = Mul.run(a, b)`` on ndarrays: runs forward and returns the ``ctx``, which a layer keeps as
+  its cache; ``ctx.gradients(g)`` later runs backward (the design card's Layer protocol).
+
+The ``ctx`` object holds the inputs (``ctx.inputs``), ``ctx.needs_input_grad`` and what forward saved.
+Inputs that are numbers, ndarrays or None are constants (no gradient); keyword arguments are settings.
 """
 
 from __future__ import annotations
@@ -28,18 +35,19 @@ import numpy as np
 from .grad_mode import is_grad_enabled
 
 # Inputs of these types are constants (no gradient); anything else must be a Tensor.
-_CONSTANTS = (numbers.Number, np.ndarray, np.generic)
+_CONSTANTS = (numbers.Number, np.ndarray, np.generic, type(None))
 
 
 class Function:
-    """Base class of every op and of the layer and loss nodes. See the module docstring."""
+    """Base class of every formula. See the module docstring."""
 
     saved_tensors: tuple[Any, ...] = ()
     shape_rule = "broadcast together"  # how two operands' shapes must match (in error messages)
 
     def __init__(self, inputs: tuple[Any, ...], needs_input_grad: tuple[bool, ...]) -> None:
-        self.inputs = inputs  # Tensors and constants, in call order
+        self.inputs = inputs  # Tensors (or Parameters) and constants, in call order
         self.needs_input_grad = needs_input_grad
+        self.settings: dict[str, Any] = {}  # the keyword arguments of forward (read by export)
 
     def save_for_backward(self, *values: Any) -> None:
         self.saved_tensors = values
@@ -53,8 +61,23 @@ class Function:
         raise NotImplementedError
 
     def name(self) -> str:
-        """The label of this node in ``draw_graph``."""
+        """The label of this node in ``draw_graph`` and in error messages."""
         return type(self).__name__
+
+    def gradients(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        """This call's backward: one gradient per input (None where not needed)."""
+        return type(self).backward(self, grad)
+
+    @classmethod
+    def run(cls, *inputs: Any, **kwargs: Any) -> tuple[Any, Any]:
+        """Forward now, without recording a graph: returns ``(ctx, output ndarray)``. Inputs may be
+        ndarrays or Tensors/Parameters (their ``.data`` is used; ``ctx.inputs`` keeps the objects, so a
+        layer knows where each gradient goes). Before ``ctx.gradients(g)`` the caller sets
+        ``ctx.needs_input_grad`` (one bool per input)."""
+        arrays = [x if isinstance(x, _CONSTANTS) else x.data for x in inputs]
+        ctx = cls(inputs, (True,) * len(inputs))
+        ctx.settings = kwargs
+        return ctx, cls._forward(ctx, arrays, kwargs)
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
@@ -72,13 +95,21 @@ class Function:
                     maker = x
                 arrays.append(x.data)
                 needs.append(x.requires_grad)
-        ctx = cls(inputs, tuple(needs))
-        try:
-            out = cls.forward(ctx, *arrays, **kwargs)
-        except ValueError as e:
-            if len(arrays) < 2 or not cls.shape_rule:
-                raise
-            shapes = " and ".join(str(getattr(a, "shape", ())) for a in arrays)
-            raise ValueError(f"{ctx.name()}: the operands' shapes must {cls.shape_rule}, got {shapes}") from e
         record = any(needs) and is_grad_enabled()
-        return maker._wrap(out, ctx if record else None)  # type: ignore[union-attr]
+        ctx = cls(inputs, tuple(needs) if record else tuple(False for _ in needs))
+        ctx.settings = kwargs
+        if maker is None:
+            raise TypeError(f"{ctx.name()}: at least one input must be a Tensor, got only constants")
+        out = cls._forward(ctx, arrays, kwargs)
+        return maker._wrap(out, ctx if record else None)
+
+    @classmethod
+    def _forward(cls, ctx: Any, arrays: Any, kwargs: dict[str, Any]) -> Any:
+        try:
+            return cls.forward(ctx, *arrays, **kwargs)
+        except ValueError as e:
+            shaped = [a for a in arrays if isinstance(a, np.ndarray)]
+            if len(shaped) < 2 or not cls.shape_rule:
+                raise
+            shapes = " and ".join(str(a.shape) for a in shaped)
+            raise ValueError(f"{ctx.name()}: the operands' shapes must {cls.shape_rule}, got {shapes}") from e

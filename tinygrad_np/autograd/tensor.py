@@ -8,8 +8,12 @@ from typing import Any
 
 import numpy as np
 
+from ..ops import activations as act
+from ..ops import elementwise as ew
+from ..ops import linear, reduce
+from ..ops import shape as shp
 from ..validation import fail
-from . import engine, ops
+from . import engine
 from .function import Function
 
 Operand = Any  # a Tensor, an ndarray or a Python number
@@ -53,9 +57,10 @@ class Tensor:
         return t
 
     # -- backward ----------------------------------------------------------------------------------
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, *, accumulate: bool = False) -> None:
         """Set ``.grad`` on every leaf this tensor depends on to d(self)/d(leaf) (with ``grad``:
-        d(sum(self * grad))/d(leaf)), summed over every use, overwriting the previous ``.grad``."""
+        d(sum(self * grad))/d(leaf)), summed over every use, overwriting the previous ``.grad``;
+        ``accumulate=True`` adds to it instead (gradient accumulation, as PyTorch's default)."""
         if not self.requires_grad:
             raise RuntimeError(
                 "Tensor.backward: the tensor must require grad, got one computed from tensors without "
@@ -73,7 +78,7 @@ class Tensor:
             g = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.data.dtype)
             if g.shape != self.shape:
                 raise fail("Tensor.backward", "grad", f"have the tensor's shape {self.shape}", g.shape)
-        engine.backward(self, g)
+        engine.backward(self, g, accumulate=accumulate)
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this intermediate tensor in the next backward (leaves always get it)."""
@@ -122,100 +127,100 @@ class Tensor:
 
     # -- operators (each one Function.apply; see ops.py) --------------------------------------------
     def __add__(self, other: Operand) -> Tensor:
-        return ops.Add.apply(self, _operand(other))
+        return ew.Add.apply(self, _operand(other))
 
     def __radd__(self, other: Operand) -> Tensor:
-        return ops.Add.apply(_operand(other), self)
+        return ew.Add.apply(_operand(other), self)
 
     def __sub__(self, other: Operand) -> Tensor:
-        return ops.Sub.apply(self, _operand(other))
+        return ew.Sub.apply(self, _operand(other))
 
     def __rsub__(self, other: Operand) -> Tensor:
-        return ops.Sub.apply(_operand(other), self)
+        return ew.Sub.apply(_operand(other), self)
 
     def __mul__(self, other: Operand) -> Tensor:
-        return ops.Mul.apply(self, _operand(other))
+        return ew.Mul.apply(self, _operand(other))
 
     def __rmul__(self, other: Operand) -> Tensor:
-        return ops.Mul.apply(_operand(other), self)
+        return ew.Mul.apply(_operand(other), self)
 
     def __truediv__(self, other: Operand) -> Tensor:
-        return ops.Div.apply(self, _operand(other))
+        return ew.Div.apply(self, _operand(other))
 
     def __rtruediv__(self, other: Operand) -> Tensor:
-        return ops.Div.apply(_operand(other), self)
+        return ew.Div.apply(_operand(other), self)
 
     def __matmul__(self, other: Operand) -> Tensor:
-        return ops.MatMul.apply(self, _operand(other))
+        return linear.MatMul.apply(self, _operand(other))
 
     def __rmatmul__(self, other: Operand) -> Tensor:
-        return ops.MatMul.apply(_operand(other), self)
+        return linear.MatMul.apply(_operand(other), self)
 
     def __pow__(self, exponent: float) -> Tensor:
         if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
             raise fail("Tensor **", "the exponent", "be a number", type(exponent).__name__, error=TypeError)
-        return ops.Pow.apply(self, exponent)
+        return ew.Pow.apply(self, exponent)
 
     def __neg__(self) -> Tensor:
-        return ops.Neg.apply(self)
+        return ew.Neg.apply(self)
 
     def __getitem__(self, index: Any) -> Tensor:
         if isinstance(index, Tensor):
             index = index.data
-        return ops.GetItem.apply(self, index=index)
+        return shp.GetItem.apply(self, index=index)
 
     # -- methods -----------------------------------------------------------------------------------
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+        return reduce.Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Maximum; the gradient is split evenly between tied maxima."""
-        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+        return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
 
     def exp(self) -> Tensor:
-        return ops.Exp.apply(self)
+        return ew.Exp.apply(self)
 
     def log(self) -> Tensor:
-        return ops.Log.apply(self)
+        return ew.Log.apply(self)
 
     def sqrt(self) -> Tensor:
-        return ops.Sqrt.apply(self)
+        return ew.Sqrt.apply(self)
 
     def abs(self) -> Tensor:
-        return ops.Abs.apply(self)
+        return ew.Abs.apply(self)
 
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
-        return ops.Clip.apply(self, lo=lo, hi=hi)
+        return ew.Clip.apply(self, lo=lo, hi=hi)
 
     def relu(self) -> Tensor:
-        return ops.ReLU.apply(self)
+        return act.ReLU.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return ops.Sigmoid.apply(self)
+        return act.Sigmoid.apply(self)
 
     def softplus(self) -> Tensor:
-        return ops.Softplus.apply(self)
+        return act.Softplus.apply(self)
 
     def tanh(self) -> Tensor:
-        return ops.Tanh.apply(self)
+        return act.Tanh.apply(self)
 
     def reshape(self, *shape: Any) -> Tensor:
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
         try:
-            return ops.Reshape.apply(self, shape=shape)
+            return shp.Reshape.apply(self, shape=shape)
         except ValueError:
             raise fail("Tensor.reshape", "the new shape", f"hold {self.size} elements", shape) from None
 
     def transpose(self, *axes: int) -> Tensor:
         axes_ = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], tuple | list) else axes
-        return ops.Transpose.apply(self, axes=axes_ or None)
+        return shp.Transpose.apply(self, axes=axes_ or None)
 
     @property
     def T(self) -> Tensor:
-        return ops.Transpose.apply(self, axes=None)
+        return shp.Transpose.apply(self, axes=None)
 
 
 def _operand(x: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..nn.layer import Layer
+from ..nn.module import Layer
 from ..validation import fail
 
 INSTALL = {

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..nn.layer import Layer
+from ..nn.module import Layer
 from ..serialization import atomic_write
 from ..validation import fail
 from . import onnx_layers  # noqa: F401  (registers the converters)

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 
 from ..nn.activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from ..nn.container import Sequential
 from ..nn.conv import Conv2d
 from ..nn.dropout import Dropout
 from ..nn.linear import Linear
 from ..nn.normalization import BatchNorm1d, BatchNorm2d
 from ..nn.pooling import AvgPool2d, MaxPool2d
-from ..nn.sequential import Sequential
 from ..nn.shape import Flatten
 from ..nn.softmax import LogSoftmax, Softmax
 from ..validation import fail

@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 
 from ..nn.activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from ..nn.container import Sequential
 from ..nn.conv import Conv2d
 from ..nn.dropout import Dropout
-from ..nn.layer import Layer
 from ..nn.linear import Linear
+from ..nn.module import Layer
 from ..nn.normalization import BatchNorm1d, BatchNorm2d
 from ..nn.pooling import AvgPool2d, MaxPool2d
-from ..nn.sequential import Sequential
 from ..nn.shape import Flatten
 from ..nn.softmax import LogSoftmax, Softmax
 from ..validation import fail

@@ -6,19 +6,19 @@ Every layer has a ``forward`` that caches what its ``backward`` needs; ``Sequent
 from . import init
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from .builders import linear_sizes, mlp
+from .container import ModuleList, Sequential
 from .conv import Conv2d
 from .cross_entropy import CrossEntropyLoss
 from .dropout import Dropout
-from .layer import Layer, StateDictKeyError
 from .linear import Linear
 from .losses import BCELoss, BCEWithLogitsLoss, Loss, MSELoss
-from .module import Module, ModuleList
+from .module import Layer, Module
 from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 from .pooling import AvgPool2d, MaxPool2d
-from .sequential import Sequential
 from .shape import Flatten
 from .softmax import LogSoftmax, Softmax
+from .state_dict import StateDictKeyError
 
 __all__ = [
     "AvgPool2d",

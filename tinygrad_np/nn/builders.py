@@ -10,11 +10,11 @@ import numpy as np
 
 from ..validation import check_int, fail
 from .activations import ReLU, Sigmoid
+from .container import Sequential
 from .dropout import Dropout
 from .init import Initializer, Rng
-from .layer import Layer
 from .linear import Linear
-from .sequential import Sequential
+from .module import Layer
 
 
 def mlp(

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import init as _init
-from .layer import Layer
+from .module import Layer
 from .parameter import Parameter
 from .spatial import Pair, check_nchw, out_size, pair, spatial_output_shape, window
 

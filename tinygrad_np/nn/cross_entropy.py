@@ -6,9 +6,9 @@ import numbers
 
 import numpy as np
 
+from ..numerics import log_softmax
 from ..validation import check_finite_float, fail
 from .losses import Loss
-from .numerics import log_softmax
 
 __all__ = ["CrossEntropyLoss"]
 

@@ -11,7 +11,7 @@ import numpy as np
 from ..validation import fail
 
 if TYPE_CHECKING:
-    from .layer import Layer
+    from .module import Layer
 
 Rng = np.random.Generator | np.random.RandomState
 Initializer = Callable[[tuple[int, ...], Rng, np.dtype], np.ndarray]

@@ -1,7 +1,8 @@
 """Losses: BCELoss (on probabilities), BCEWithLogitsLoss (on logits), MSELoss.
 
-``loss(pred, target)`` returns the loss as a Python float and caches what ``loss.backward()`` needs;
-``backward()`` returns dloss/dpred, shaped like ``pred``. Targets may be (batch,) or (batch, 1).
+``loss(pred, target)`` on ndarrays returns the loss as a Python float and keeps its formula's ctx
+(``ops.losses``) as the cache; ``backward()`` returns dloss/dpred, shaped like ``pred``. On a Tensor
+``pred`` it returns a 0-d Tensor recorded in the graph. Targets may be (batch,) or (batch, 1).
 """
 
 from __future__ import annotations
@@ -10,21 +11,22 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from ..ops import activations as act
+from ..ops import losses as fn
 from ..validation import fail
-from .loss_nodes import loss_node
-from .numerics import softplus_neg_abs, stable_sigmoid
-
-_EPS = 1e-12  # as PyTorch's BCELoss: the smallest p (1 - p) that backward divides by
-_LOG_FLOOR = -100.0  # as PyTorch's BCELoss: log(0) counts as -100, so the loss stays finite
-_P_MIN = float(np.exp(_LOG_FLOOR))  # above it log p > -100: the floor changes nothing
 
 
 class Loss:
     """Base class: ``__call__(pred, target) -> float`` and ``backward() -> dloss/dpred``.
 
-    With a Tensor ``pred``, ``__call__`` returns a 0-d Tensor recorded as a graph node (loss_nodes.py).
+    A subclass names its formula (``function``) and checks its arguments (``checked``: pred, target
+    and the formula's settings). With a Tensor ``pred``, ``__call__`` returns a 0-d Tensor recorded in
+    the graph.
     """
+
+    function: type[Function]
 
     def __init__(self, reduction: str = "mean") -> None:
         if reduction not in ("mean", "sum"):
@@ -32,16 +34,33 @@ class Loss:
         self.reduction = reduction
         self._cache: Any = None
 
+    def checked(self, pred: np.ndarray, target: Any) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        """(pred, target as the formula wants it, the formula's keyword settings), or a clear error."""
+        p, y = self._check(pred, target)
+        return p, y, {"reduction": self.reduction}
+
     def __call__(self, pred: Any, target: Any) -> Any:
         if isinstance(pred, Tensor):
-            return loss_node(self, pred, target)
+            return self.graph_call(pred, target)
         return self.forward(pred, target)
 
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        raise NotImplementedError
+    def graph_call(self, pred: Tensor, target: Any) -> Tensor:
+        """``loss(Tensor, target)``: the formula recorded in the graph (a 0-d Tensor)."""
+        _, y, settings = self.checked(pred.data, target.data if isinstance(target, Tensor) else target)
+        return self.function.apply(pred, y, **settings)
+
+    def forward(self, pred: np.ndarray, target: Any) -> float:
+        """The loss of ``pred`` against ``target``; keeps the formula's ctx for ``backward``."""
+        p, y, settings = self.checked(pred, target)
+        self._cache, value = self.function.run(p, y, **settings)
+        return float(value)
 
     def backward(self) -> np.ndarray:
-        raise NotImplementedError
+        """dloss/dpred of the last forward, shaped like pred."""
+        ctx = self._cached()
+        ctx.needs_input_grad = (True, False)
+        p = ctx.inputs[0]
+        return ctx.gradients(np.ones((), dtype=p.dtype))[0]
 
     def classify(self, pred: np.ndarray) -> np.ndarray | None:
         """The class each prediction stands for (fit() and metrics count accuracy with it), or None
@@ -58,10 +77,7 @@ class Loss:
 
     def computed_on(self, pred: Any) -> bool:
         """True if the last forward of this loss took exactly the array ``pred`` as predictions."""
-        return self._cache is not None and pred is not None and self._cache[0] is pred
-
-    def _scale(self, n: int) -> float:
-        return 1.0 / n if self.reduction == "mean" else 1.0
+        return self._cache is not None and pred is not None and self._cache.inputs[0] is pred
 
     def _cached(self) -> Any:
         if self._cache is None:
@@ -141,75 +157,53 @@ class _Binary(Loss):
 
 class BCELoss(_Binary):
     """Binary cross-entropy on probabilities p in [0, 1]:
-    -mean(y log p + (1 - y) log(1 - p)), with log 0 taken as -100 (finite at p = 0 or 1)."""
+    -mean(y log p + (1 - y) log(1 - p)), with log 0 taken as -100 (finite at p = 0 or 1).
+    Formula: ``ops.losses.BCE``."""
 
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+    function = fn.BCE
+
+    def checked(self, pred: np.ndarray, target: Any) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
         p, y = self._check(pred, target)
         self._check_01("BCELoss", "targets", y)
-        lo, hi = self._check_01("BCELoss", "predictions (probabilities)", p, allow_nan=True)
-        if lo > _P_MIN and hi < 1:
-            # The usual case: no log is -inf or below -100, so neither np.errstate nor the floors are
-            # needed (on a small batch, they cost more than the logs themselves).
-            log_p, log_1mp = np.log(p), np.log1p(-p)
-        else:
-            with np.errstate(divide="ignore"):  # log(0) = -inf, floored to -100 just below
-                log_p = np.maximum(np.log(p), _LOG_FLOOR)
-                log_1mp = np.maximum(np.log1p(-p), _LOG_FLOOR)
-        # y log p + (1 - y) log(1 - p), written as log(1-p) + y (log p - log(1-p)): one product fewer.
-        log_p -= log_1mp
-        log_p *= y
-        log_p += log_1mp
-        self._cache = (p, y)
-        return float(-np.add.reduce(log_p, axis=None) * self._scale(p.size))
+        self._check_01("BCELoss", "predictions (probabilities)", p, allow_nan=True)
+        return p, y, {"reduction": self.reduction}
 
-    def backward(self) -> np.ndarray:
-        """dL/dp = (p - y) / (p (1 - p)) / N, the denominator clamped at 1e-12 as in PyTorch."""
-        p, y = self._cached()
-        dp = p - y
-        dp /= np.maximum(p * (1 - p), _EPS)
-        dp *= self._scale(p.size)
-        return dp
+    def graph_call(self, pred: Tensor, target: Any) -> Tensor:
+        """As Loss's, with one rule: when ``pred`` is a Sigmoid's output, the fused formula
+        ``SigmoidBCE`` is recorded from the Sigmoid's input z (gradient (p - y)/N, see ops/losses.py)."""
+        ctx = pred._ctx
+        if isinstance(ctx, act.Sigmoid):
+            _, y, settings = self.checked(pred.data, target.data if isinstance(target, Tensor) else target)
+            return fn.SigmoidBCE.apply(ctx.inputs[0], y, **settings)
+        return super().graph_call(pred, target)
 
     def logit_grad(self) -> np.ndarray:
-        """dL/dz for z the logit of p (p = sigmoid(z)): (p - y) / N. A Sigmoid followed by this loss
-        can hand this straight to the layer before the Sigmoid (see ``Sequential.backward_from``):
-        the same value as ``Sigmoid.backward(self.backward())`` without dividing by p (1 - p) and
-        multiplying back, so also exact where p (1 - p) is below the clamp."""
-        p, y = self._cached()
-        return (p - y) * p.dtype.type(self._scale(p.size))
+        """dL/dz for z the logit of p (p = sigmoid(z)): (p - y) / N, the fused formula ``SigmoidBCE``'s
+        gradient, from this loss's ctx (which holds what SigmoidBCE's does). A Sigmoid followed by this
+        loss hands it straight to the layer before the Sigmoid (``Sequential.backward_from``)."""
+        ctx = self._cached()
+        p = ctx.inputs[0]
+        return fn.SigmoidBCE.backward(ctx, np.ones((), dtype=p.dtype))[0]
 
 
 class BCEWithLogitsLoss(_Binary):
     """Binary cross-entropy on logits z: the same as Sigmoid + BCELoss, computed stably as
-    mean(max(z, 0) - z y + log(1 + exp(-|z|)))."""
+    mean(max(z, 0) - z y + log(1 + exp(-|z|))). Formula: ``ops.losses.BCEWithLogits``."""
 
+    function = fn.BCEWithLogits
     threshold = 0.0  # a logit above 0 is a probability above 0.5
 
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+    def checked(self, pred: np.ndarray, target: Any) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
         z, y = self._check(pred, target)
         self._check_01("BCEWithLogitsLoss", "targets", y)
-        loss = np.maximum(z, 0) - z * y + softplus_neg_abs(z)
-        self._cache = (z, y)
-        return float(np.sum(loss) * self._scale(z.size))
-
-    def backward(self) -> np.ndarray:
-        z, y = self._cached()
-        return (stable_sigmoid(z) - y) * self._scale(z.size)
+        return z, y, {"reduction": self.reduction}
 
 
 class MSELoss(Loss):
-    """Mean squared error: mean((pred - target) ** 2)."""
+    """Mean squared error: mean((pred - target) ** 2). Formula: ``ops.losses.MSE``."""
 
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        p, y = self._check(pred, target)
-        diff = p - y
-        self._cache = diff
-        return float(np.sum(diff * diff) * self._scale(p.size))
+    function = fn.MSE
 
     def baseline(self, target: np.ndarray) -> float | None:
         """The variance of the targets: the loss of predicting their mean."""
         return float(np.var(np.asarray(target, dtype=np.float64)))
-
-    def backward(self) -> np.ndarray:
-        diff = self._cached()
-        return 2 * diff * diff.dtype.type(self._scale(diff.size))

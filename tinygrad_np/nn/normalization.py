@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..validation import check_finite_float, check_int, fail
-from .layer import Layer
+from .module import Layer
 from .parameter import Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]

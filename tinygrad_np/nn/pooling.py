@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layer import Layer
+from .module import Layer
 from .spatial import Pair, check_nchw, out_size, pair, spatial_output_shape, window
 
 __all__ = ["AvgPool2d", "MaxPool2d"]

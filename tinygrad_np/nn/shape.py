@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from ..validation import fail
-from .layer import Layer
+from .module import Layer
 
 __all__ = ["Flatten"]
 

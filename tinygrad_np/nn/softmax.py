@@ -6,9 +6,9 @@ import numbers
 
 import numpy as np
 
+from ..numerics import log_softmax, softmax
 from ..validation import fail
-from .layer import Layer
-from .numerics import log_softmax, softmax
+from .module import Layer
 
 __all__ = ["LogSoftmax", "Softmax"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .layer import Layer
+    from .module import Layer
 
 Shape = tuple[int | None, ...] | None
 
@@ -27,7 +27,7 @@ def _default_input(model: Layer) -> tuple[int, ...] | None:
 
 def _rows(layer: Layer, name: str, depth: int, shape: Shape, rows: list[tuple[str, ...]]) -> Shape:
     """Append the rows of ``layer`` (and, for a Sequential, of its children) and return its output shape."""
-    from .sequential import Sequential
+    from .container import Sequential
 
     n = sum(p.size for p in layer.parameters())
     if isinstance(layer, Sequential) and depth >= 0:
@@ -46,7 +46,7 @@ def _rows(layer: Layer, name: str, depth: int, shape: Shape, rows: list[tuple[st
 
 def summary(model: Layer, input_shape: tuple[int, ...] | None = None) -> str:
     """The table; ``input_shape`` excludes the batch dimension (default: the first ``in_features``)."""
-    from .sequential import Sequential
+    from .container import Sequential
 
     if input_shape is None:
         input_shape = _default_input(model)

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..nn.layer import Layer, in_context
+from ..nn.module import Layer
+from ..nn.state_dict import in_context
 from ..serialization import load, read_header, save, split
 
 if TYPE_CHECKING:

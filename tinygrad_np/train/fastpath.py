@@ -41,9 +41,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..nn.container import Sequential
 from ..nn.linear import Linear
 from ..nn.losses import Loss
-from ..nn.sequential import Sequential
 from ..optim.optimizer import Optimizer
 from ..optim.sgd import SGD
 

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.batches import num_batches
-from ..nn.layer import Layer
 from ..nn.losses import Loss
+from ..nn.module import Layer
 from ..optim.lr_scheduler import LRScheduler
 from ..optim.optimizer import Optimizer
 from ..validation import check_batch, check_finite_float, check_int, fail

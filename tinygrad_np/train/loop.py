@@ -8,8 +8,8 @@ import time
 import numpy as np
 
 from ..data.batches import epoch_batches
-from ..nn.layer import Layer
 from ..nn.losses import Loss
+from ..nn.module import Layer
 from .fastpath import FirstLayerFastPath
 from .history import TrainingDivergedError
 from .progress import Progress, SigintFlag

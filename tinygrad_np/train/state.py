@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..nn.layer import Layer
 from ..nn.losses import Loss
+from ..nn.module import Layer
 from ..optim.lr_scheduler import LRScheduler
 from ..optim.optimizer import Optimizer
 from .history import History

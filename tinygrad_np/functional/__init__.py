@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import ops
-from .autograd.tensor import Tensor
-from .nn.functional_layers import avg_pool2d, conv2d, max_pool2d
-from .validation import fail
+from ..autograd.tensor import Tensor
+from ..ops import activations as ops
+from ..validation import fail
+from .spatial import avg_pool2d, conv2d, max_pool2d
 
 __all__ = [
     "avg_pool2d",

@@ -13,10 +13,10 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from .conv import Conv2d
-from .layer import Layer
-from .parameter import Parameter
-from .pooling import AvgPool2d, MaxPool2d
+from ..nn.conv import Conv2d
+from ..nn.module import Layer
+from ..nn.parameter import Parameter
+from ..nn.pooling import AvgPool2d, MaxPool2d
 
 
 class _LayerOp(Function):
