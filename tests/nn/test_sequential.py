@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,6 +96,72 @@ def test_summary_table() -> None:
     small = small_model().summary().splitlines()
     assert small[2].split() == ["input", "(batch,", "4)", "0"]
     assert "(batch, 9)" in small_model().summary(input_shape=(9,))
+
+
+class Widen(tnp.Module):
+    """A Module whose output is wider than its input (its own output_shape is the base's identity)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = tnp.Linear(4, 6, rng=0)
+
+    def forward(self, x: tnp.Tensor) -> tnp.Tensor:
+        return self.fc(x).relu() + 1.0
+
+
+def _row(text: str, name: str) -> str:
+    return next(line for line in text.splitlines() if line.split() and line.split()[0] == name)
+
+
+def test_summary_shapes_of_a_module_inside_a_sequential() -> None:
+    model = tnp.Sequential(tnp.Linear(3, 4, rng=0), tnp.Sequential(Widen()), tnp.Linear(6, 2, rng=0))
+    text = model.summary()
+    assert "(batch, 6)" in _row(text, "1") and "(batch, 6)" in _row(text, "1.0")  # was (batch, 4)
+    assert "Widen" in _row(text, "1.0") and "(batch, 6)" in _row(text, "1.0.fc")
+    assert "(batch, 2)" in _row(text, "2")
+    alone = Widen().summary().splitlines()  # a Module at the top: its own row, then its children
+    assert alone[3].split() == ["Widen", "(batch,", "6)", "30"] and alone[4].split()[0] == "fc"
+    flat = tnp.Sequential(tnp.Linear(4, 2, rng=0), tnp.Flatten(0)).summary((3, 4))
+    assert "(batch*6)" in _row(flat, "1")  # a size that follows the batch without being it
+
+
+def test_summary_changes_no_state() -> None:
+    model = tnp.Sequential(
+        tnp.Linear(4, 5, rng=0),
+        tnp.BatchNorm1d(5),
+        tnp.Sequential(tnp.Linear(5, 4, rng=1), Widen()),
+        tnp.Dropout(0.5, rng=0),
+    )
+    x = np.random.default_rng(0).normal(size=(8, 4))
+    model(x)  # training mode: caches filled, BatchNorm's running statistics moved
+    stats = {k: v.copy() for k, v in model.state_dict().items()}
+    caches = [m._cache for m in model.modules()]
+    rng_state = model[3].rng.bit_generator.state
+    g = np.ones((8, 6))
+    model.backward(g)
+    grads = [p.grad.copy() for p in model.parameters()]
+    text = model.summary()
+    assert "(batch, 6)" in _row(text, "2")
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, stats[k], err_msg=k)
+    assert [m._cache for m in model.modules()] == caches
+    assert all(m.training for m in model.modules())
+    assert model[3].rng.bit_generator.state == rng_state
+    assert all("forward" not in vars(m) for m in model.modules())
+    model.backward(g)  # the caches still hold the last forward
+    for p, before in zip(model.parameters(), grads, strict=True):
+        np.testing.assert_array_equal(p.grad, before)
+
+
+def test_summary_py_imports_no_module_or_container() -> None:
+    # Module.summary imports summary.py: an import back, even inside a function, would be a cycle
+    import ast
+
+    source = Path(tnp.nn.summary.__file__).read_text()
+    imported = [
+        node.module or "" for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)
+    ] + [a.name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Import) for a in node.names]
+    assert not [m for m in imported if m.endswith(("module", "container")) or m in ("", ".")]
 
 
 class SpyLinear(tnp.Linear):

@@ -4,6 +4,7 @@ layer without a counterpart, and the model's one dtype."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -40,6 +41,14 @@ def unsupported(who: str, path: str, layer: Any, supported: list[str]) -> Unsupp
     )
 
 
+def unsupported_function(who: str, node: Any, table: Mapping[type, Any]) -> UnsupportedLayerError:
+    """The error for a traced ``node`` whose Function has no converter in ``table``."""
+    return UnsupportedLayerError(
+        f"{who}: {node.where()} computes {node.fn.__name__}, which has no converter; supported: "
+        f"{', '.join(sorted({t.__name__ for t in table}))}"
+    )
+
+
 def model_dtype(who: str, model: Layer, default: Any = None) -> np.dtype:
     """The one floating-point dtype of ``model``'s parameters and buffers (float32 or float64).
 
@@ -57,6 +66,32 @@ def model_dtype(who: str, model: Layer, default: Any = None) -> np.dtype:
     if dtype not in (np.float32, np.float64):
         raise fail(who, "the model's dtype", "be float32 or float64", str(dtype), "use model.to(np.float32)")
     return dtype
+
+
+def pair(v: Any) -> list[int]:
+    """A setting given as one int or a pair (stride=2, kernel_size=(3, 2)), as a list of two ints."""
+    return [int(v), int(v)] if np.ndim(v) == 0 else [int(a) for a in v]
+
+
+def example_shape(who: str, input_shape: Any) -> tuple[int, ...]:
+    """``input_shape`` without the batch axis: ``(12288,)``, or ``(None, 12288)`` with an explicit one."""
+    if isinstance(input_shape, int | np.integer):
+        input_shape = (input_shape,)
+    shape = tuple(input_shape)
+    if shape and shape[0] is None:
+        shape = shape[1:]
+    if not shape or not all(
+        isinstance(s, int | np.integer) and not isinstance(s, bool) and s > 0 for s in shape
+    ):
+        raise fail(
+            who,
+            "input_shape",
+            "be the shape of one example (positive ints, no batch axis)",
+            input_shape,
+            "e.g. (12288,) for 12288 features or (3, 64, 64) for an RGB image",
+            TypeError,
+        )
+    return tuple(int(s) for s in shape)
 
 
 def join(prefix: str, name: str) -> str:

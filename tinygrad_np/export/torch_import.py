@@ -1,8 +1,12 @@
-"""``from_torch``: a ``torch.nn.Sequential`` of supported layers as a tinygrad_np model.
+"""``from_torch``: a PyTorch model back in tinygrad_np, two ways.
 
-One function per torch layer type in ``_from_torch_table`` (built when called, since torch is
-imported lazily). A torch setting tinygrad_np does not have (dilation, groups, padding in pooling,
-ceil_mode, ...) is an ``UnsupportedLayerError`` naming the layer and the setting.
+- ``from_torch(module)`` builds the tinygrad_np twin of a ``torch.nn.Sequential`` of supported layers
+  (one function per torch layer type in ``_from_torch_table``, built when called since torch is imported
+  lazily). A torch setting tinygrad_np does not have (dilation, groups, padding in pooling, ceil_mode,
+  ...) is an ``UnsupportedLayerError`` naming the layer and the setting.
+- ``from_torch(module, into=model)`` loads the module's state dict into an existing tinygrad_np model
+  by names, strictly and all-or-nothing: any model, e.g. a ``Module`` subclass exported with
+  ``to_torch``, trained in PyTorch and brought back.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from ..nn.normalization import BatchNorm1d, BatchNorm2d
 from ..nn.pooling import AvgPool2d, MaxPool2d
 from ..nn.shape import Flatten
 from ..nn.softmax import LogSoftmax, Softmax
+from ..nn.state_dict import in_context
 from ..validation import fail
 from ._common import UnsupportedLayerError, join, require, unsupported
 
@@ -141,16 +146,35 @@ def _torch_dtype(module: Any) -> np.dtype:
     return np.dtype(kinds[0] if kinds else np.float64)
 
 
-def from_torch(module: Any, *, rng: np.random.Generator | int | None = None) -> Layer:
-    """The tinygrad_np model equivalent to the ``torch.nn`` model ``module`` (a ``torch.nn.Sequential``
-    of supported layers, or one such layer), with copies of its weights and buffers, its dtype
-    (float32 or float64) and its train/eval mode.
+def _load_into(module: Any, model: Any) -> Layer:
+    """``model`` with ``module``'s state dict loaded (strict, all-or-nothing, cast to model's dtype)."""
+    if not isinstance(model, Layer):
+        raise fail("from_torch", "into", "be a tinygrad_np Module", type(model).__name__, error=TypeError)
+    state = {k: v.detach().cpu().numpy() for k, v in module.state_dict().items()}
+    try:
+        return model.load_state_dict(state)
+    except (KeyError, ValueError, TypeError) as e:
+        raise in_context(e, "from_torch") from e
 
-    ``rng`` draws the masks of any Dropout if the model is trained further (default: seed 0).
-    A module without a converter is an ``UnsupportedLayerError`` naming it. Needs PyTorch."""
+
+def from_torch(
+    module: Any, into: Layer | None = None, *, rng: np.random.Generator | int | None = None
+) -> Layer:
+    """The tinygrad_np model equivalent to the ``torch.nn`` model ``module``.
+
+    Without ``into``: ``module`` is a ``torch.nn.Sequential`` of supported layers (or one such layer);
+    the result is a new tinygrad_np model with copies of its weights and buffers, its dtype (float32 or
+    float64) and its train/eval mode. ``rng`` draws the masks of any Dropout if the model is trained
+    further (default: seed 0). A module without a converter is an ``UnsupportedLayerError`` naming it.
+
+    With ``into`` (a tinygrad_np Module of the same structure, e.g. the model ``to_torch`` traced): the
+    module's state dict is loaded into it by names, strictly (the same keys and shapes) and
+    all-or-nothing, cast to its dtype; its mode is left alone. Returns ``into``. Needs PyTorch."""
     torch = require("torch", "from_torch")
     if not isinstance(module, torch.nn.Module):
         raise fail("from_torch", "module", "be a torch.nn.Module", type(module).__name__, error=TypeError)
+    if into is not None:
+        return _load_into(module, into)
     dtype = _torch_dtype(module)
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(0 if rng is None else rng)
     table = _from_torch_table(torch)
@@ -158,7 +182,11 @@ def from_torch(module: Any, *, rng: np.random.Generator | int | None = None) -> 
     def child(m: Any, path: str) -> Layer:
         f = table.get(type(m))
         if f is None:
-            raise unsupported("from_torch", path, m, [t.__name__ for t in table])
+            e = unsupported("from_torch", path, m, [t.__name__ for t in table])
+            hint = (
+                "; load its weights into a tinygrad_np model of its structure: from_torch(module, into=model)"
+            )
+            raise type(e)(str(e) + hint)
         return f(m, path, dtype, gen, child).train(m.training)
 
     return child(module, "")

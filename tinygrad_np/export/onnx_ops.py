@@ -1,0 +1,141 @@
+"""The ONNX converters of the Functions in ``ops`` (registered in ``ONNX_CONVERTERS`` on import): one
+per formula, each following its eval-mode forward. Linear is Gemm(x, W, b, transB=1) with W as
+stored; Dropout adds no node. Where ONNX only has a float32 attribute (LeakyReLU's slope) and float32
+would round a float64 model's value, the value goes in as a float64 tensor instead, so that float64
+exports compute what the model computes.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..ops import activations as act
+from ..ops import dropout, elementwise, linear, reduce, shape
+from ._common import UnsupportedLayerError, join
+from ._onnx_graph import WHO, _Graph, onnx_converter
+from .trace import Node, reshape_target, simple_index
+
+_BINARY = {elementwise.Add: "Add", elementwise.Sub: "Sub", elementwise.Mul: "Mul", elementwise.Div: "Div"}
+_UNARY = {
+    elementwise.Neg: "Neg",
+    elementwise.Exp: "Exp",
+    elementwise.Log: "Log",
+    elementwise.Sqrt: "Sqrt",
+    elementwise.Abs: "Abs",
+    act.ReLU: "Relu",
+    act.Sigmoid: "Sigmoid",
+    act.Tanh: "Tanh",
+}
+INT64_MAX = np.iinfo(np.int64).max
+
+
+@onnx_converter(*_BINARY)
+def _binary(g: _Graph, n: Node) -> str:
+    return g.node(_BINARY[n.fn], [g.value(n, "a"), g.value(n, "b")], n.path)
+
+
+@onnx_converter(*_UNARY)
+def _unary(g: _Graph, n: Node) -> str:
+    return g.node(_UNARY[n.fn], [g.value(n, "a")], n.path)
+
+
+@onnx_converter(elementwise.Pow)
+def _pow(g: _Graph, n: Node) -> str:
+    return g.node("Pow", [g.value(n, "a"), g.value(n, "c")], n.path)
+
+
+@onnx_converter(elementwise.Clip)
+def _clip(g: _Graph, n: Node) -> str:
+    bounds = ["" if n.args[k] is None else g.value(n, k) for k in ("lo", "hi")]  # "": no bound
+    return g.node("Clip", [g.value(n, "a"), *bounds], n.path)
+
+
+@onnx_converter(act.Softplus)
+def _softplus(g: _Graph, n: Node) -> str:
+    """max(a, 0) + log(1 + exp(-|a|)), the stable form forward computes (ONNX's Softplus is
+    log(exp(a) + 1), which overflows, and onnxruntime has no float64 kernel of it)."""
+    a = g.value(n, "a")
+    e = g.node("Exp", [g.node("Neg", [g.node("Abs", [a], n.path)], n.path)], n.path)
+    log = g.node("Log", [g.node("Add", [e, g.init(join(n.path, "one"), 1.0)], n.path)], n.path)
+    return g.node("Add", [g.node("Relu", [a], n.path), log], n.path)
+
+
+@onnx_converter(act.LeakyReLU)
+def _leaky_relu(g: _Graph, n: Node) -> str:
+    x, slope = g.value(n, "a"), float(n.args["slope"])
+    if g.dtype == np.float32 or float(np.float32(slope)) == slope:
+        return g.node("LeakyRelu", [x], n.path, alpha=slope)
+    # ONNX attributes are float32: a float64 slope that float32 would round goes in as a float64
+    # tensor, as where(x > 0, x, slope * x) (PRelu has no float64 kernel in onnxruntime before opset 16).
+    positive = g.node("Greater", [x, g.init(join(n.path, "zero"), 0.0)], n.path)
+    scaled = g.node("Mul", [x, g.init(join(n.path, "negative_slope"), slope)], n.path)
+    return g.node("Where", [positive, x, scaled], n.path)
+
+
+@onnx_converter(dropout.Dropout)
+def _dropout(g: _Graph, n: Node) -> str:
+    if n.args["mask"] is not None:
+        raise UnsupportedLayerError(f"{WHO}: {n.where()} drops out with a mask; export runs in eval mode")
+    return g.value(n, "x")  # the identity at inference: no node
+
+
+@onnx_converter(linear.Linear)
+def _linear(g: _Graph, n: Node) -> str:
+    x, w = g.value(n, "x"), g.value(n, "w")
+    b = [] if n.args["b"] is None else [g.value(n, "b")]
+    if len(g.trace.dims(n.args["x"])) == 2:
+        return g.node("Gemm", [x, w, *b], n.path, transB=1)  # x @ W.T + b with W as stored (out, in)
+    y = g.node("MatMul", [x, g.node("Transpose", [w], n.path)], n.path)  # Gemm is 2-d only
+    return g.node("Add", [y, *b], n.path) if b else y
+
+
+@onnx_converter(linear.MatMul)
+def _matmul(g: _Graph, n: Node) -> str:
+    return g.node("MatMul", [g.value(n, "a"), g.value(n, "b")], n.path)
+
+
+@onnx_converter(reduce.Sum, reduce.Mean, reduce.Max)
+def _reduce(g: _Graph, n: Node) -> str:
+    op = {reduce.Sum: "ReduceSum", reduce.Mean: "ReduceMean", reduce.Max: "ReduceMax"}[n.fn]
+    axis, keep = n.args["axis"], int(bool(n.args["keepdims"]))
+    inputs = [g.value(n, "a")]
+    if axis is None:  # every axis: ONNX's default
+        return g.node(op, inputs, n.path, keepdims=keep)
+    axes = [int(axis)] if isinstance(axis, numbers.Integral) else [int(a) for a in axis]
+    if op == "ReduceSum" or g.opset >= 18:  # axes an input from these opsets on, an attribute before
+        return g.node(op, [*inputs, g.ints(n, "axes", axes)], n.path, keepdims=keep)
+    return g.node(op, inputs, n.path, keepdims=keep, axes=axes)
+
+
+@onnx_converter(shape.Reshape)
+def _reshape(g: _Graph, n: Node) -> str:
+    target = reshape_target(g.trace, n, WHO)
+    return g.node("Reshape", [g.value(n, "a"), g.ints(n, "shape", target)], n.path)
+
+
+@onnx_converter(shape.Transpose)
+def _transpose(g: _Graph, n: Node) -> str:
+    ndim = len(g.trace.dims(n.args["a"]))
+    axes = n.args["axes"]
+    perm = list(reversed(range(ndim))) if axes is None else [int(a) % ndim for a in axes]
+    return g.node("Transpose", [g.value(n, "a")], n.path, perm=perm)
+
+
+@onnx_converter(shape.GetItem)
+def _getitem(g: _Graph, n: Node) -> str:
+    """Slice over the sliced axes, then Gather for each integer index (last axis first)."""
+    x = x0 = g.value(n, "a")
+    pairs = simple_index(n, len(g.trace.dims(n.args["a"])), WHO)
+    cuts = [(a, s) for a, s in pairs if isinstance(s, slice) and s != slice(None)]
+    if cuts:
+        starts = [0 if s.start is None else s.start for _, s in cuts]
+        ends = [INT64_MAX if s.stop is None else s.stop for _, s in cuts]
+        steps = [s.step or 1 for _, s in cuts]
+        limits = [g.ints(n, k, v) for k, v in (("starts", starts), ("ends", ends))]
+        axes, step_ints = g.ints(n, "axes", [a for a, _ in cuts]), g.ints(n, "steps", steps)
+        x = g.node("Slice", [x, *limits, axes, step_ints], n.path)
+    for axis, i in reversed([(a, i) for a, i in pairs if not isinstance(i, slice)]):
+        x = g.node("Gather", [x, g.init(join(n.path, "index"), i, np.int64)], n.path, axis=axis)
+    return x if x != x0 else g.node("Identity", [x], n.path)

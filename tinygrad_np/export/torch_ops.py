@@ -1,0 +1,158 @@
+"""The PyTorch converters of the Functions in ``ops``: each replays one traced node with torch ops, so
+that a traced model runs (and differentiates) in PyTorch. ``TORCH_CONVERTERS`` maps a Function to
+``f(replay, node) -> torch tensor``; ``replay.value(node, "x")`` is the torch value of an input (the
+model's input, a parameter or buffer of the torch module, an earlier node's output, or a constant).
+Functions whose eval-mode formula differs from training (Dropout, BatchNorm) are registered with
+``eval_only=True``: a traced module holding them runs in eval mode only.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..ops import activations as act
+from ..ops import dropout, elementwise, linear, reduce, shape
+from ._common import UnsupportedLayerError
+from .trace import Node, Ref, Trace, reshape_target, simple_index
+
+WHO = "to_torch"
+
+
+class Replay:
+    """One forward of a traced module: the torch values computed so far."""
+
+    def __init__(self, torch: Any, trace: Trace, module: Any, x: Any) -> None:
+        self.torch, self.F, self.trace, self.module, self.x = torch, torch.nn.functional, trace, module, x
+        self.outputs: dict[int, Any] = {}
+
+    def ref(self, r: Ref) -> Any:
+        if r.kind == "input":
+            return self.x
+        if r.kind == "node":
+            return self.outputs[r.key]
+        return self.module.get_parameter(r.key) if r.kind == "param" else self.module.get_buffer(r.key)
+
+    def value(self, n: Node, arg: str) -> Any:
+        """Input ``arg`` of ``n``: a torch tensor (arrays in the input's dtype), a number, or None."""
+        v = n.args[arg]
+        if isinstance(v, Ref):
+            return self.ref(v)
+        if isinstance(v, np.ndarray):
+            return self.torch.as_tensor(v, dtype=self.x.dtype)
+        return v.item() if isinstance(v, np.generic) else v
+
+
+ToTorch = Callable[[Replay, Node], Any]
+TORCH_CONVERTERS: dict[type[Function], ToTorch] = {}
+EVAL_ONLY: set[type[Function]] = set()  # formulas whose traced (eval-mode) form is not the training one
+
+
+def torch_converter(*functions: type[Function], eval_only: bool = False) -> Callable[[ToTorch], ToTorch]:
+    """Register ``f(replay, node) -> torch tensor`` as the PyTorch converter of ``functions``."""
+
+    def register(f: ToTorch) -> ToTorch:
+        for fn in functions:
+            TORCH_CONVERTERS[fn] = f
+            if eval_only:
+                EVAL_ONLY.add(fn)
+        return f
+
+    return register
+
+
+_BINARY = {
+    elementwise.Add: operator.add,
+    elementwise.Sub: operator.sub,
+    elementwise.Mul: operator.mul,
+    elementwise.Div: operator.truediv,
+}
+_UNARY = {
+    elementwise.Neg: "neg",
+    elementwise.Exp: "exp",
+    elementwise.Log: "log",
+    elementwise.Sqrt: "sqrt",
+    elementwise.Abs: "abs",
+    act.ReLU: "relu",
+    act.Sigmoid: "sigmoid",
+    act.Tanh: "tanh",
+}
+
+
+@torch_converter(*_BINARY)
+def _binary(r: Replay, n: Node) -> Any:
+    return _BINARY[n.fn](r.value(n, "a"), r.value(n, "b"))
+
+
+@torch_converter(*_UNARY)
+def _unary(r: Replay, n: Node) -> Any:
+    return getattr(r.torch, _UNARY[n.fn])(r.value(n, "a"))
+
+
+@torch_converter(elementwise.Pow)
+def _pow(r: Replay, n: Node) -> Any:
+    return r.torch.pow(r.value(n, "a"), r.value(n, "c"))
+
+
+@torch_converter(elementwise.Clip)
+def _clip(r: Replay, n: Node) -> Any:
+    a, lo, hi = r.value(n, "a"), r.value(n, "lo"), r.value(n, "hi")
+    return a if lo is None and hi is None else r.torch.clamp(a, lo, hi)
+
+
+@torch_converter(act.LeakyReLU)
+def _leaky_relu(r: Replay, n: Node) -> Any:
+    return r.F.leaky_relu(r.value(n, "a"), float(n.args["slope"]))
+
+
+@torch_converter(act.Softplus)
+def _softplus(r: Replay, n: Node) -> Any:
+    a = r.value(n, "a")  # log(exp(a) + exp(0)), stable; F.softplus returns a itself above a = 20
+    return r.torch.logaddexp(a, r.torch.zeros_like(a))
+
+
+@torch_converter(dropout.Dropout, eval_only=True)
+def _dropout(r: Replay, n: Node) -> Any:
+    if n.args["mask"] is not None:
+        raise UnsupportedLayerError(f"{WHO}: {n.where()} drops out with a mask; the trace runs in eval mode")
+    return r.value(n, "x")
+
+
+@torch_converter(linear.Linear)
+def _linear(r: Replay, n: Node) -> Any:
+    return r.F.linear(r.value(n, "x"), r.value(n, "w"), r.value(n, "b"))
+
+
+@torch_converter(linear.MatMul)
+def _matmul(r: Replay, n: Node) -> Any:
+    return r.torch.matmul(r.value(n, "a"), r.value(n, "b"))
+
+
+@torch_converter(reduce.Sum, reduce.Mean, reduce.Max)
+def _reduce(r: Replay, n: Node) -> Any:
+    a, axis = r.value(n, "a"), n.args["axis"]
+    dims = tuple(range(a.ndim)) if axis is None else axis
+    f = {reduce.Sum: r.torch.sum, reduce.Mean: r.torch.mean, reduce.Max: r.torch.amax}[n.fn]
+    return f(a, dim=dims, keepdim=bool(n.args["keepdims"]))  # amax: ties share the gradient, as Max
+
+
+@torch_converter(shape.Reshape)
+def _reshape(r: Replay, n: Node) -> Any:
+    a = r.value(n, "a")
+    return a.reshape([a.shape[i] if s == 0 else s for i, s in enumerate(reshape_target(r.trace, n, WHO))])
+
+
+@torch_converter(shape.Transpose)
+def _transpose(r: Replay, n: Node) -> Any:
+    a, axes = r.value(n, "a"), n.args["axes"]
+    return a.permute(*reversed(range(a.ndim))) if axes is None else a.permute(*axes)
+
+
+@torch_converter(shape.GetItem)
+def _getitem(r: Replay, n: Node) -> Any:
+    a = r.value(n, "a")
+    return a[tuple(i for _, i in simple_index(n, a.ndim, WHO))]

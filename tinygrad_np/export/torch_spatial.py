@@ -1,0 +1,38 @@
+"""The PyTorch converters of the image and normalisation formulas (``ops.conv``, ``ops.pool``,
+``ops.norm``, ``ops.softmax``), registered in ``TORCH_CONVERTERS`` on import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ops import conv, norm, pool, softmax
+from ._common import UnsupportedLayerError, pair
+from .torch_ops import WHO, Replay, torch_converter
+from .trace import Node
+
+
+@torch_converter(conv.Conv2d)
+def _conv2d(r: Replay, n: Node) -> Any:
+    x, w, b = r.value(n, "x"), r.value(n, "w"), r.value(n, "b")
+    return r.F.conv2d(x, w, b, stride=pair(n.args["stride"]), padding=pair(n.args["padding"]))
+
+
+@torch_converter(pool.MaxPool2d, pool.AvgPool2d)
+def _pool2d(r: Replay, n: Node) -> Any:
+    f = r.F.max_pool2d if n.fn is pool.MaxPool2d else r.F.avg_pool2d
+    return f(r.value(n, "x"), pair(n.args["kernel_size"]), pair(n.args["stride"]))
+
+
+@torch_converter(norm.BatchNorm, eval_only=True)
+def _batchnorm(r: Replay, n: Node) -> Any:
+    if n.args["running_mean"] is None:
+        raise UnsupportedLayerError(f"{WHO}: {n.where()} normalises with batch statistics, not in eval mode")
+    mean, var = r.value(n, "running_mean"), r.value(n, "running_var")
+    w, b, eps = r.value(n, "w"), r.value(n, "b"), float(n.args["eps"])
+    return r.F.batch_norm(r.value(n, "x"), mean, var, w, b, training=False, eps=eps)
+
+
+@torch_converter(softmax.Softmax, softmax.LogSoftmax)
+def _softmax(r: Replay, n: Node) -> Any:
+    f = r.F.softmax if n.fn is softmax.Softmax else r.F.log_softmax
+    return f(r.value(n, "x"), dim=int(n.args["dim"]))

@@ -1,0 +1,270 @@
+"""Tracing: run a model on a Tensor and read back the Functions it recorded: the one route by which
+every model (a Sequential, a Module with skip connections and shared layers, any mix) is exported.
+
+The model runs in eval mode (its modes, caches and buffers are put back after) on an input of batch 2,
+then of batch 3. Parameters are leaf Tensors, so every Function on the way is a node of the graph
+with its inputs (``ctx.inputs``) and settings (``ctx.settings``); the engine's topological order
+lists them inputs first. Each node's inputs become ``Ref``s: the model's input, a parameter (by its
+dotted name in ``named_parameters()``), a buffer (a constant array that is a module's buffer, such as
+BatchNorm's running statistics, by its dotted name), or an earlier node; anything else (numbers,
+arrays, Tensors outside the graph) is a constant. Comparing the two runs tells which sizes follow the
+batch, so an exported graph keeps the batch axis dynamic (``Trace.dims``, ``reshape_target``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..autograd import grad_mode
+from ..autograd.engine import topological_order
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ..nn.module import Module
+from ..nn.summary import left_as_found, watch_calls
+from ..validation import fail
+from ._common import UnsupportedLayerError
+
+BATCHES = (2, 3)  # the two batch sizes traced; a size that differs between them follows the batch
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A tensor of the traced graph: kind "input" (key ""), "param" or "buffer" (key: its dotted
+    name) or "node" (key: the node's index in ``Trace.nodes``)."""
+
+    kind: str
+    key: Any
+
+
+@dataclass
+class Node:
+    """One recorded Function call. ``args``: forward's parameters by name (defaults filled in), each a
+    ``Ref`` or a constant, from the first run; ``args2``: the same from the second run. ``shapes``: the
+    output's shape in each run. ``path``: the dotted name of the innermost module that computed it
+    ("" for the model itself), ``module``: that module's class name."""
+
+    fn: type[Function]
+    args: dict[str, Any]
+    args2: dict[str, Any]
+    shapes: tuple[tuple[int, ...], tuple[int, ...]]
+    dtype: np.dtype
+    path: str
+    module: str
+
+    def where(self) -> str:
+        """Where the node sits, for messages: "layer '1.fc' (a Linear)" or "the model (a Block)"."""
+        return f"layer {self.path!r} (a {self.module})" if self.path else f"the model (a {self.module})"
+
+
+@dataclass
+class Trace:
+    nodes: list[Node]
+    output: Ref
+    example: tuple[int, ...]  # one example's shape (no batch axis)
+    dtype: np.dtype
+    params: dict[str, Any]  # dotted name -> Parameter
+    buffers: dict[str, np.ndarray]  # dotted name -> array
+
+    def shapes(self, ref: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The shape of ``ref`` (a Ref or a constant) in each of the two runs."""
+        if not isinstance(ref, Ref):
+            s = np.shape(ref)
+            return s, s
+        if ref.kind == "input":
+            return (BATCHES[0], *self.example), (BATCHES[1], *self.example)
+        if ref.kind == "node":
+            return self.nodes[ref.key].shapes
+        s = np.shape(self.params[ref.key].data if ref.kind == "param" else self.buffers[ref.key])
+        return s, s
+
+    def constant(self, ref: Any) -> np.ndarray | None:
+        """The array of a parameter, buffer or constant (None for the input and computed tensors)."""
+        if not isinstance(ref, Ref):
+            return np.asarray(ref)
+        if ref.kind in ("input", "node"):
+            return None
+        return np.asarray(self.params[ref.key].data if ref.kind == "param" else self.buffers[ref.key])
+
+    def dims(self, ref: Any) -> tuple[int | None, ...]:
+        """The shape of ``ref`` with None for every size that follows the batch."""
+        a, b = self.shapes(ref)
+        return tuple(x if x == y else None for x, y in zip(a, b, strict=True))
+
+
+def reshape_target(trace: Trace, n: Node, who: str) -> list[int]:
+    """A Reshape node's target shape for any batch size: fixed sizes as traced, and for the one size
+    that follows the batch, 0 (ONNX's "copy the input's size") where it is the input's first size in
+    place, else -1 (inferred)."""
+    t1, t2 = tuple(n.args["shape"]), tuple(n.args2["shape"])
+    in1, in2 = trace.shapes(n.args["a"])
+    batch = [i for i, (x, y) in enumerate(zip(t1, t2, strict=True)) if x != y]
+    target = [int(x) for x in t1]
+    if len(batch) == 1:
+        i = batch[0]
+        target[i] = 0 if i == 0 and (t1[0], t2[0]) == (in1[0], in2[0]) else -1
+    if len(batch) > 1 or target.count(-1) > 1:
+        raise UnsupportedLayerError(
+            f"{who}: {n.where()} reshapes to {t1} at batch {BATCHES[0]} and {t2} at batch {BATCHES[1]}; "
+            "a reshape that exports keeps the batch in one dimension"
+        )
+    return target
+
+
+def simple_index(n: Node, ndim: int, who: str) -> list[tuple[int, int | slice]]:
+    """``n``'s index as (axis, int or slice) pairs, or an UnsupportedLayerError unless the index is
+    ints and slices with positive steps (and one ``...``), the same at every batch size."""
+    index = n.args["index"]
+    items = index if isinstance(index, tuple) else (index,)
+
+    def simple(i: object) -> bool:
+        if isinstance(i, slice):
+            ends = (i.start, i.stop, i.step)
+            return all(e is None or isinstance(e, numbers.Integral) for e in ends) and (i.step or 1) > 0
+        return i is Ellipsis or (isinstance(i, numbers.Integral) and not isinstance(i, bool | np.bool_))
+
+    if (
+        not all(simple(i) for i in items)
+        or sum(i is Ellipsis for i in items) > 1
+        or index != n.args2["index"]
+    ):
+        raise UnsupportedLayerError(
+            f"{who}: {n.where()} indexes with {index!r}; exports take ints and slices with positive "
+            "steps (and one ...), the same for every batch size"
+        )
+    if Ellipsis in items:
+        k = items.index(Ellipsis)
+        items = (*items[:k], *(slice(None),) * (ndim - len(items) + 1), *items[k + 1 :])
+    return list(enumerate(items))
+
+
+_SIGNATURES: dict[type[Function], inspect.Signature] = {}
+
+
+def _signature(fn: type[Function]) -> inspect.Signature:
+    if fn not in _SIGNATURES:
+        _SIGNATURES[fn] = inspect.signature(fn.forward)
+    return _SIGNATURES[fn]
+
+
+def _bind(ctx: Function) -> dict[str, Any]:
+    """forward's arguments of this call by name, defaults filled in (without ``ctx``)."""
+    bound = _signature(type(ctx)).bind(None, *ctx.inputs, **ctx.settings)
+    bound.apply_defaults()
+    args = dict(bound.arguments)
+    del args[next(iter(args))]  # ctx
+    return args
+
+
+@contextmanager
+def _grad_enabled() -> Iterator[None]:
+    """Record a graph even if the caller is inside ``no_grad()`` (the trace needs the nodes)."""
+    before = grad_mode.is_grad_enabled()
+    grad_mode._state.enabled = True
+    try:
+        yield
+    finally:
+        grad_mode._state.enabled = before
+
+
+def _check_traceable(who: str, model: Module) -> None:
+    for path, m in model.named_modules():
+        if not m._array_forward and m._hand_written():
+            where = f"layer {path!r}" if path else "the model"
+            raise UnsupportedLayerError(
+                f"{who}: {where} is a {type(m).__name__} with a hand-written backward, which cannot be "
+                "traced; write its formula as a tnp.Function (with an export converter) instead"
+            )
+
+
+def _run(model: Module, x: np.ndarray) -> tuple[Tensor, Tensor, list[Tensor], dict[int, str]]:
+    """One traced call: (input, output, the computed tensors in topological order, the module path
+    that computed each node, by id of its ctx)."""
+    paths: dict[int, str] = {}
+
+    def after(path: str, module: Any, args: tuple[Any, ...], out: Any) -> None:
+        # The nodes between this call's inputs and its output not claimed by an inner module are its own.
+        stop = {id(a) for a in args if isinstance(a, Tensor)}
+        stack = [out] if isinstance(out, Tensor) else []
+        while stack:
+            t = stack.pop()
+            if id(t) in stop or t._ctx is None or id(t._ctx) in paths:
+                continue
+            paths[id(t._ctx)] = path
+            stack.extend(i for i in t._ctx.inputs if isinstance(i, Tensor))
+
+    xt = Tensor(x, requires_grad=True)
+    with left_as_found(model), _grad_enabled(), watch_calls(model, after), np.errstate(all="ignore"):
+        out = model(xt)
+    if not isinstance(out, Tensor):
+        raise fail("trace", "the model's forward", "return a Tensor", type(out).__name__, error=TypeError)
+    order = [t for t in topological_order(out) if t._ctx is not None] if out.requires_grad else []
+    return xt, out, order, paths
+
+
+class _Refs:
+    """Classifies the objects a node was called with in one run (see the module docstring)."""
+
+    def __init__(self, xt: Tensor, order: list[Tensor], params: dict[int, str], buffers: dict[int, str]):
+        self.xt, self.params, self.buffers = xt, params, buffers
+        self.index = {id(t): i for i, t in enumerate(order)}
+
+    def __call__(self, v: Any) -> Any:
+        if isinstance(v, Tensor):
+            if v is self.xt:
+                return Ref("input", "")
+            if id(v) in self.index:
+                return Ref("node", self.index[id(v)])
+            if id(v) in self.params:
+                return Ref("param", self.params[id(v)])
+            return v.data  # a Tensor outside the graph: a constant
+        if isinstance(v, np.ndarray) and id(v) in self.buffers:
+            return Ref("buffer", self.buffers[id(v)])
+        return v
+
+    def args(self, ctx: Function) -> dict[str, Any]:
+        return {k: self(v) for k, v in _bind(ctx).items()}
+
+
+def trace_model(who: str, model: Module, example: tuple[int, ...], dtype: np.dtype) -> Trace:
+    """The graph ``model`` computes for inputs (batch, *example) of ``dtype``, traced in eval mode."""
+    _check_traceable(who, model)
+    params = dict(model.named_parameters())
+    buffers = dict(model.named_buffers())
+    ids = ({id(p): k for k, p in params.items()}, {id(b): k for k, b in buffers.items()})
+    classes = {path: type(m).__name__ for path, m in model.named_modules()}
+    rng = np.random.default_rng(0)
+    try:
+        (x1, out, order1, paths), (x2, _, order2, _) = [
+            _run(model, rng.standard_normal((b, *example)).astype(dtype)) for b in BATCHES
+        ]
+    except (ValueError, TypeError, IndexError) as e:
+        if isinstance(e, UnsupportedLayerError):
+            raise
+        error = type(e) if type(e) in (ValueError, TypeError, IndexError) else ValueError
+        raise fail(who, "input_shape", "fit the model", f"{example}: {e}", error=error) from e
+    if [type(t._ctx) for t in order1] != [type(t._ctx) for t in order2]:
+        raise fail(who, "the model's graph", "be the same for every batch size", "one that changes")
+    refs1, refs2 = _Refs(x1, order1, *ids), _Refs(x2, order2, *ids)
+    nodes = []
+    for t1, t2 in zip(order1, order2, strict=True):
+        ctx1, ctx2 = t1._ctx, t2._ctx
+        assert ctx1 is not None and ctx2 is not None
+        path = paths.get(id(ctx1), "")
+        shapes = (t1.data.shape, t2.data.shape)
+        n = Node(
+            type(ctx1), refs1.args(ctx1), refs2.args(ctx2), shapes, t1.dtype, path, classes.get(path, "?")
+        )
+        if n.dtype != dtype:
+            raise fail(who, f"the output of {n.fn.__name__} in {n.where()}", f"be {dtype}", str(n.dtype))
+        nodes.append(n)
+    output = refs1(out)
+    if not isinstance(output, Ref):
+        raise fail(who, "the model's output", "depend on its input or parameters", "a constant")
+    return Trace(nodes, output, example, dtype, params, buffers)
