@@ -14,7 +14,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-# A long hunt for counterexamples: HYPOTHESIS_PROFILE=thorough pytest tests/test_gradients.py
+# A long hunt for counterexamples: HYPOTHESIS_PROFILE=thorough pytest tests/nn/test_gradients.py
 settings.register_profile(
     "thorough", deadline=None, max_examples=2000, suppress_health_check=[HealthCheck.too_slow]
 )

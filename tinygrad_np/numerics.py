@@ -22,15 +22,21 @@ def softplus_neg_abs(z: np.ndarray) -> np.ndarray:
 def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """log(softmax(z)) along ``axis`` without overflow: z - max(z) - log(sum(exp(z - max(z)))). The
     largest shifted value is 0, so exp never overflows and the sum is >= 1 (its log is finite).
-    Finite for any finite z, dtype preserved."""
-    out = z - np.max(z, axis=axis, keepdims=True)
-    out -= np.log(np.sum(np.exp(out), axis=axis, keepdims=True))
+    Finite for any finite z, dtype preserved; an empty ``axis`` gives an empty result."""
+    out = z - _max(z, axis)
+    if out.size:  # (an empty input: no sums of nothing to take the log of)
+        out -= np.log(np.sum(np.exp(out), axis=axis, keepdims=True))
     return out
 
 
 def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """exp(z) / sum(exp(z)) along ``axis``, computed on z - max(z) (the same value, no overflow);
-    entries are in [0, 1] and sum to 1. dtype preserved."""
-    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    entries are in [0, 1] and sum to 1. dtype preserved; an empty ``axis`` gives an empty result."""
+    e = np.exp(z - _max(z, axis))
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
+
+
+def _max(z: np.ndarray, axis: int) -> np.ndarray:
+    """max(z) along ``axis`` (kept as a dimension of 1); -inf along an empty axis instead of an error."""
+    return np.max(z, axis=axis, keepdims=True, initial=-np.inf)

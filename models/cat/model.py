@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 import tinygrad_np as tnp
-from tinygrad_np.nn.init import course_normal, initialize, scaled_normal, xavier_normal
+from tinygrad_np.nn.builders import initialize
+from tinygrad_np.nn.init import course_normal, scaled_normal, xavier_normal
 
 DEEP_DIMS = (12288, 20, 7, 5, 1)
 TWO_LAYER_DIMS = (12288, 7, 1)

@@ -9,21 +9,11 @@ import math
 
 import numpy as np
 import pytest
+from builders import tiny_data, tiny_model, with_changes
 
 import tinygrad_np as tnp
 from tinygrad_np.nn.module import Layer
 from tinygrad_np.nn.parameter import Parameter
-
-
-def tiny_model(seed: int = 0) -> tnp.Sequential:
-    rng = np.random.default_rng(seed)
-    return tnp.Sequential(tnp.Linear(4, 3, rng=rng), tnp.Tanh(), tnp.Linear(3, 1, rng=rng), tnp.Sigmoid())
-
-
-def tiny_data(m: int = 12) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(1)
-    return rng.standard_normal((m, 4)), (rng.random((m, 1)) < 0.5).astype(np.float64)
-
 
 # -- layers ------------------------------------------------------------------------------------------
 
@@ -193,17 +183,6 @@ def trained_adam() -> tuple[tnp.Adam, dict[str, np.ndarray]]:
     return opt, opt.state_dict()
 
 
-def _with(state: dict, **changes) -> dict:
-    out = dict(state)
-    for k, v in changes.items():
-        key = k.replace("__", "/")
-        if v is None:
-            out.pop(key)
-        else:
-            out[key] = v
-    return out
-
-
 @pytest.mark.parametrize(
     "changes, error, match",
     [
@@ -238,7 +217,7 @@ def test_optimizer_load_state_dict_checks_everything_first(changes, error, match
     fresh_p = Parameter(np.array([1.0, 2.0]))
     fresh = tnp.Adam([fresh_p], lr=0.5)
     with pytest.raises(error, match=match):
-        fresh.load_state_dict(_with(good, **changes))
+        fresh.load_state_dict(with_changes(good, **changes))
     assert fresh.state == {} and fresh.lr == 0.5 and fresh.betas == (0.9, 0.999)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import tiny_model, with_changes
 
 import tinygrad_np as tnp
 from tinygrad_np import serialization
@@ -19,13 +20,6 @@ from tinygrad_np.train.checkpoint import CheckpointError, load_checkpoint, load_
 
 h5py = pytest.importorskip("h5py")
 from tinygrad_np.data.datasets.catvnoncat import MAX_IMAGES, read_h5  # noqa: E402
-
-
-def tiny_model(seed: int = 0, hidden: int = 3) -> tnp.Sequential:
-    rng = np.random.default_rng(seed)
-    return tnp.Sequential(
-        tnp.Linear(4, hidden, rng=rng), tnp.Tanh(), tnp.Linear(hidden, 1, rng=rng), tnp.Sigmoid()
-    )
 
 
 def assert_unchanged(model: tnp.Layer, before: dict[str, np.ndarray]) -> None:
@@ -170,13 +164,7 @@ def fresh_run() -> tuple[tnp.Sequential, dict[str, np.ndarray], tnp.Adam]:
 
 
 def tampered(tmp_path: Path, arrays: dict[str, np.ndarray], **changes) -> Path:
-    out = dict(arrays)
-    for k, v in changes.items():
-        key = k.replace("__", "/")
-        if v is None:
-            out.pop(key)
-        else:
-            out[key] = v
+    out = with_changes(arrays, **changes)
     path = tmp_path / "bad.npz"
     serialization.save(out, path)
     return path

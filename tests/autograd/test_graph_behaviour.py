@@ -90,9 +90,23 @@ def test_errors_are_clear() -> None:
 
 
 def test_ndarray_and_numbers_on_either_side() -> None:
-    a = Tensor(np.ones(2), requires_grad=True)
-    for out in (np.ones(2) + a, 2 - a, np.ones(2) * a, 1 / (a + 1), np.ones((3, 2)) @ a, sum([a, a])):
+    v = np.array([0.5, 2.0])
+    m = np.arange(6.0).reshape(3, 2)
+    cases = [  # (expression of a, its value at v, d(sum of it)/da at v)
+        (lambda a: np.ones(2) + a, 1 + v, np.ones(2)),
+        (lambda a: 2 - a, 2 - v, -np.ones(2)),
+        (lambda a: np.full(2, 3.0) * a, 3 * v, np.full(2, 3.0)),
+        (lambda a: 1 / (a + 1), 1 / (v + 1), -1 / (v + 1) ** 2),
+        (lambda a: m @ a, m @ v, m.sum(axis=0)),
+        (lambda a: sum([a, a]), 2 * v, np.full(2, 2.0)),
+    ]
+    for f, value, grad in cases:
+        a = Tensor(v.copy(), requires_grad=True)
+        out = f(a)
         assert isinstance(out, Tensor) and out.requires_grad
+        np.testing.assert_allclose(out.data, value, rtol=1e-15)
+        out.sum().backward()
+        np.testing.assert_allclose(a.grad, grad, rtol=1e-15)
 
 
 def test_draw_graph_gives_dot_text_and_renders_or_says_how_to_install(tmp_path) -> None:

@@ -62,7 +62,7 @@ def test_course_init_two_layer_scale() -> None:
 
 def test_initialize_with_a_generator_is_reproducible() -> None:
     def make() -> tnp.Sequential:
-        return tnp.init.initialize(
+        return tnp.nn.initialize(
             tnp.Sequential(tnp.Linear(5, 3), tnp.ReLU(), tnp.Linear(3, 1)),
             "xavier",
             np.random.default_rng(3),

@@ -24,9 +24,12 @@ def test_output_and_gradient_shapes(case, batch, n_in, n_out, seed) -> None:
     x = np.random.default_rng(seed).normal(size=(batch, n_in))
     y = layer(x)
     assert y.shape == (batch, n_in if case.elementwise else n_out)
+    np.testing.assert_allclose(y, case.reference(x, layer), rtol=1e-12, atol=1e-15)
     assert layer.backward(np.ones_like(y)).shape == x.shape
     for p in layer.parameters():
         assert p.grad.shape == p.data.shape and p.grad.dtype == p.data.dtype
+    # the values too: every gradient against central differences (inputs are off the kinks almost surely)
+    assert tnp.gradcheck(layer, x).ok(1e-6)
 
 
 @pytest.mark.parametrize("case", LAYERS, ids=lambda c: c.name)

@@ -45,7 +45,7 @@ def test_nested_state_roundtrip_and_strictness(tmp_path) -> None:
 def test_init_and_course_init_reach_nested_linears() -> None:
     model = nested()
     before = model[2][0].weight.data.copy()
-    tnp.init.initialize(model, "xavier", np.random.default_rng(5))
+    tnp.nn.initialize(model, "xavier", np.random.default_rng(5))
     assert not np.array_equal(before, model[2][0].weight.data)
     course_init(model, seed=1)
     rs = np.random.RandomState(1)

@@ -1,6 +1,7 @@
 """no_grad(): a context manager and decorator under which no graph is recorded.
 
-The flag is per thread (as in PyTorch), and only ``Function.apply`` reads it: it is not a training flag.
+The flag is per thread (as in PyTorch); ``Function.apply`` and the layers' array path read it. It is not a
+training flag (train/eval modes are per module).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ def is_grad_enabled() -> bool:
 
 class no_grad:
     """``with tnp.no_grad(): ...`` or ``@tnp.no_grad()``: results have ``requires_grad=False``, no graph
-    and no layer cache is kept (inference, evaluation, weight updates written as Tensor code)."""
+    is recorded and the built-in layers keep no cache (inference, evaluation, weight updates written as
+    Tensor code). A hand-written layer's own forward decides what it caches."""
 
     def __enter__(self) -> None:
         self._prev = is_grad_enabled()

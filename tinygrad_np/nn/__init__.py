@@ -5,7 +5,7 @@ Every layer has a ``forward`` that caches what its ``backward`` needs; ``Sequent
 
 from . import init
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
-from .builders import linear_sizes, mlp
+from .builders import initialize, linear_sizes, mlp
 from .container import ModuleList, Sequential
 from .conv import Conv2d
 from .cross_entropy import CrossEntropyLoss
@@ -47,6 +47,7 @@ __all__ = [
     "StateDictKeyError",
     "Tanh",
     "init",
+    "initialize",
     "linear_sizes",
     "mlp",
 ]

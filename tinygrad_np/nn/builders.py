@@ -1,4 +1,5 @@
-"""Models from a list of sizes: the one place that writes Linear → activation → … → Linear → head."""
+"""Models from a list of sizes: the one place that writes Linear → activation → … → Linear → head;
+and ``initialize``, which re-draws the weights of every Linear in a model."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ..validation import check_int, fail
 from .activations import ReLU, Sigmoid
 from .container import Sequential
 from .dropout import Dropout
-from .init import Initializer, Rng
+from .init import Initializer, Rng, get
 from .linear import Linear
 from .module import Layer
 
@@ -68,3 +69,17 @@ def linear_sizes(model: Layer) -> list[int]:
     if not linears:
         return []
     return [linears[0].in_features] + [layer.out_features for layer in linears]
+
+
+def initialize(model: Layer, init: str | Initializer, rng: Rng) -> Layer:
+    """Re-draw the weight of every Linear in ``model`` (nested ones included) with ``init``, in
+    the order ``model.modules()`` lists them (a Sequential's positions); biases to zero. Returns model."""
+    fn = get(init)
+    for layer in model.modules():
+        if not isinstance(layer, Linear):
+            continue
+        weight = layer.weight
+        weight.data = np.asarray(fn(weight.shape, rng, weight.dtype), dtype=weight.dtype)
+        if layer.bias is not None:
+            layer.bias.data = np.zeros_like(layer.bias.data)
+    return model

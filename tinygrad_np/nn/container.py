@@ -136,7 +136,8 @@ class Sequential(ModuleList):
         grad: Any = grad_out
         more = {"accumulate": True} if accumulate else {}  # hand-written layers may not take it
         for i in range(end - 1, stop - 1, -1):
-            grad = self.layers[i].backward(grad, input_grad=input_grad or i > stop, **more)
+            kw = more if self.layers[i].parameters() else {}  # nothing to accumulate in a Flatten
+            grad = self.layers[i].backward(grad, input_grad=input_grad or i > stop, **kw)
         return grad if input_grad else None
 
     def backward_from(self, loss_fn: Any, input_grad: bool = False, *, accumulate: bool = False) -> Any:

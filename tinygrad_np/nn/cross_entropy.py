@@ -1,16 +1,55 @@
-"""CrossEntropyLoss: LogSoftmax + negative log-likelihood on logits (N, C) and class indices (N,)."""
+"""CrossEntropyLoss: LogSoftmax + negative log-likelihood on logits (N, C) and class indices (N,). The
+formula is ``ops.softmax.CrossEntropy``; the checks here are shared with ``F.cross_entropy``."""
 
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
 
-from ..numerics import log_softmax
+from ..ops.softmax import CrossEntropy
 from ..validation import check_finite_float, fail
 from .losses import Loss
 
-__all__ = ["CrossEntropyLoss"]
+__all__ = ["CrossEntropyLoss", "check_logits_and_targets", "check_settings"]
+
+NAME = "CrossEntropyLoss"  # the name errors give, from the class and from F.cross_entropy
+
+
+def check_settings(ignore_index: Any, label_smoothing: Any) -> tuple[int, float]:
+    """(ignore_index, label_smoothing) as an int and a float in [0, 1], or a clear error."""
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
+        raise fail(NAME, "ignore_index", "be an integer", ignore_index, error=TypeError)
+    smoothing = check_finite_float(NAME, "label_smoothing", label_smoothing, minimum=0.0, maximum=1.0)
+    return int(ignore_index), smoothing
+
+
+def check_logits_and_targets(pred: Any, target: Any, ignore_index: int) -> tuple[np.ndarray, np.ndarray]:
+    """(logits, targets) as arrays: floating-point logits (N, C), integer targets (N,) in [0, C) or
+    ``ignore_index``; or a clear error saying how to fix them."""
+    z = np.asarray(pred)
+    if z.dtype.kind != "f":
+        raise fail(
+            NAME, "predictions (logits)", "be a floating-point array", f"dtype {z.dtype}", error=TypeError
+        )
+    if z.ndim != 2 or z.size == 0:
+        raise fail(NAME, "predictions (logits)", "have shape (batch, classes), non-empty", f"shape {z.shape}")
+    t = np.asarray(target)
+    if t.dtype.kind not in "iu":
+        fix = "convert with y.astype(np.int64)" + (
+            " (class indices, not one-hot or probabilities)" if t.dtype.kind == "f" else ""
+        )
+        raise fail(NAME, "targets", "be integer class indices", f"dtype {t.dtype}", fix, TypeError)
+    n, c = z.shape
+    if t.shape != (n,):
+        fix = "flatten them with y.reshape(-1)" if t.size == n else ""
+        raise fail(NAME, "targets", f"have shape ({n},) to match logits {z.shape}", f"shape {t.shape}", fix)
+    bad = ((t < 0) | (t >= c)) & (t != ignore_index)
+    if np.any(bad):
+        rule = f"be class indices in [0, {c - 1}] (or ignore_index {ignore_index})"
+        raise fail(NAME, "targets", rule, int(t[bad][0]))
+    return z, t
 
 
 class CrossEntropyLoss(Loss):
@@ -23,86 +62,30 @@ class CrossEntropyLoss(Loss):
     target is the distribution (1 - s) one_hot + s / C. ``backward()`` returns dL/dpred =
     (softmax(pred) - target distribution) / N_counted, zero on ignored rows.
 
-    Not supported (PyTorch has them): class weights, reduction="none", probability targets,
-    extra spatial dimensions (N, C, d1, ...).
+    Per-sample losses (PyTorch's reduction="none") come from ``F.cross_entropy(..., reduction="none")``:
+    a loss object's value is one number. Not supported (PyTorch has them): class weights, probability
+    targets, extra spatial dimensions (N, C, d1, ...).
     """
+
+    function = CrossEntropy
 
     def __init__(
         self, reduction: str = "mean", ignore_index: int = -100, label_smoothing: float = 0.0
     ) -> None:
+        if reduction == "none":
+            fix = "for per-sample losses use F.cross_entropy(logits, target, reduction='none')"
+            raise fail(NAME, "reduction", "be 'mean' or 'sum'", reduction, fix)
         super().__init__(reduction)
-        if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
-            raise fail("CrossEntropyLoss", "ignore_index", "be an integer", ignore_index, error=TypeError)
-        self.ignore_index: int = int(ignore_index)
-        self.label_smoothing: float = check_finite_float(
-            "CrossEntropyLoss", "label_smoothing", label_smoothing, minimum=0.0, maximum=1.0
-        )
+        self.ignore_index, self.label_smoothing = check_settings(ignore_index, label_smoothing)
 
-    def _check_targets(self, pred: object, target: object) -> tuple[np.ndarray, np.ndarray]:
-        name = "CrossEntropyLoss"
-        z = np.asarray(pred)
-        if z.dtype.kind != "f":
-            raise fail(
-                name, "predictions (logits)", "be a floating-point array", f"dtype {z.dtype}", error=TypeError
-            )
-        if z.ndim != 2 or z.size == 0:
-            raise fail(
-                name, "predictions (logits)", "have shape (batch, classes), non-empty", f"shape {z.shape}"
-            )
-        t = np.asarray(target)
-        if t.dtype.kind not in "iu":
-            fix = "convert with y.astype(np.int64)" + (
-                " (class indices, not one-hot or probabilities)" if t.dtype.kind == "f" else ""
-            )
-            raise fail(name, "targets", "be integer class indices", f"dtype {t.dtype}", fix, TypeError)
-        n, c = z.shape
-        if t.shape != (n,):
-            fix = "flatten them with y.reshape(-1)" if t.size == n else ""
-            raise fail(
-                name, "targets", f"have shape ({n},) to match logits {z.shape}", f"shape {t.shape}", fix
-            )
-        bad = ((t < 0) | (t >= c)) & (t != self.ignore_index)
-        if np.any(bad):
-            raise fail(
-                name,
-                "targets",
-                f"be class indices in [0, {c - 1}] (or ignore_index {self.ignore_index})",
-                int(t[bad][0]),
-            )
-        return z, t
-
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        z, t = self._check_targets(pred, target)
-        c = z.shape[1]
-        keep = t != self.ignore_index
-        rows = np.flatnonzero(keep)
-        logp = log_softmax(z, axis=1)
-        s = self.label_smoothing
-        # -log p of the true class, for the rows that count
-        nll = -np.sum(logp[rows, t[rows]], dtype=np.float64)
-        if s:
-            smooth = -np.sum(logp[rows], dtype=np.float64) / c  # -mean over classes of log p, summed
-            nll = (1 - s) * nll + s * smooth
-        counted = len(rows)
-        self._cache = (z, t, logp, rows)
-        if self.reduction == "sum":
-            return float(nll)
-        return float(nll / counted) if counted else float("nan")
-
-    def backward(self) -> np.ndarray:
-        """dL/dlogits = (softmax - (1 - s) one_hot - s / C) / N_counted on counted rows, 0 elsewhere."""
-        z, t, logp, rows = self._cached()
-        n, c = z.shape
-        grad = np.exp(logp)  # softmax, in the logits' dtype
-        s = self.label_smoothing
-        if s:
-            grad -= z.dtype.type(s / c)
-        grad[rows, t[rows]] -= z.dtype.type(1 - s)
-        if len(rows) < n:
-            grad[t == self.ignore_index] = 0
-        if self.reduction == "mean" and len(rows):
-            grad *= z.dtype.type(1.0 / len(rows))
-        return grad
+    def checked(self, pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        z, t = check_logits_and_targets(pred, target, self.ignore_index)
+        settings = {
+            "reduction": self.reduction,
+            "ignore_index": self.ignore_index,
+            "label_smoothing": self.label_smoothing,
+        }
+        return z, t, settings
 
     # -- what fit() asks a classifier's loss -------------------------------------------------------
     def classify(self, pred: np.ndarray) -> np.ndarray:

@@ -4,14 +4,11 @@ legacy ``numpy.random.RandomState`` (the course's ``np.random.seed(1); np.random
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..validation import fail
-
-if TYPE_CHECKING:
-    from .module import Layer
 
 Rng = np.random.Generator | np.random.RandomState
 Initializer = Callable[[tuple[int, ...], Rng, np.dtype], np.ndarray]
@@ -73,19 +70,3 @@ def get(init: str | Initializer) -> Initializer:
         return INITIALIZERS[init]
     except KeyError:
         raise fail("init", "init", f"be one of {sorted(INITIALIZERS)} or a callable", init) from None
-
-
-def initialize(model: Layer, init: str | Initializer, rng: Rng) -> Layer:
-    """Re-draw the weight of every Linear in ``model`` (nested ones included) with ``init``, in
-    the order ``model.modules()`` lists them (a Sequential's positions); biases to zero. Returns model."""
-    from .linear import Linear
-
-    fn = get(init)
-    for layer in model.modules():
-        if not isinstance(layer, Linear):
-            continue
-        weight = layer.weight
-        weight.data = np.asarray(fn(weight.shape, rng, weight.dtype), dtype=weight.dtype)
-        if layer.bias is not None:
-            layer.bias.data = np.zeros_like(layer.bias.data)
-    return model

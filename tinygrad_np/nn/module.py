@@ -107,6 +107,7 @@ class Module:
                     set_grad(p, gp, accumulate)
             return grads[0] if input_grad else None
         xt, out = cache  # a Module: the graph recorded by the last call
+        xt.grad = None  # dx of this call alone (accumulate adds into the parameters, not into x)
         out.backward(self._check_grad(grad_out, out.shape), accumulate=accumulate)
         return xt.grad if input_grad else None
 

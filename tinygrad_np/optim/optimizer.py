@@ -80,10 +80,12 @@ class Optimizer:
         """Update every parameter that has a gradient."""
         raise NotImplementedError
 
-    def zero_grad(self) -> None:
-        """Set every parameter's grad to None (backward overwrites it anyway)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients, as PyTorch's: every parameter's grad becomes None, or with
+        ``set_to_none=False`` zeros of its shape and dtype (a grad that is None stays None). Needed
+        before ``backward(accumulate=True)`` starts a new sum; a plain ``backward()`` overwrites anyway."""
         for p in self.params:
-            p.grad = None
+            p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.grad)
 
     # -- saving and resuming: flat arrays, so a checkpoint .npz needs no pickle -------------------
     def state_dict(self) -> dict[str, np.ndarray]:
