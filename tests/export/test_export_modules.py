@@ -77,7 +77,8 @@ class Zoo(tnp.Module):
         d = (a + b + c) @ self.w  # (N, 3)
         e = d.reshape(-1, 3, 1).transpose(0, 2, 1)[:, 0, 1:]  # (N, 2)
         f = e.sum(axis=1, keepdims=True) + e.mean(axis=-1, keepdims=True) + e.max(axis=1, keepdims=True)
-        return e * f / 10.0 + d[..., :2] + d.max() + d.mean()
+        g = tnp.functional.softmax(e, dim=1) + tnp.functional.log_softmax(e, dim=-1)
+        return e * f / 10.0 + d[..., :2] + d.max() + d.mean() + g
 
 
 def inputs(batch: int, n: int, dtype: object, seed: int = 1) -> np.ndarray:

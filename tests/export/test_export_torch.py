@@ -116,7 +116,8 @@ def test_unsupported_layers_are_named() -> None:
     ):
         from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Sequential(torch.nn.GELU())))
     with pytest.raises(
-        UnsupportedLayerError, match=r"^to_torch: layer '0' \(a Cube\) computes CubeFn, which has no converter"
+        UnsupportedLayerError,
+        match=r"^to_torch: layer '0' \(a Cube\) computes CubeFn, which has no converter",
     ):
         to_torch(tnp.Sequential(Cube()), input_shape=(3,))
     with pytest.raises(UnsupportedLayerError, match=r"^from_torch: the model is a ModuleList"):

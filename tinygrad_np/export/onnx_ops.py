@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from ..ops import activations as act
-from ..ops import dropout, elementwise, linear, reduce, shape
+from ..ops import dropout, elementwise, linear, reduce, shape, softmax
 from ._common import UnsupportedLayerError, join
 from ._onnx_graph import WHO, _Graph, onnx_converter
 from .trace import Node, reshape_target, simple_index
@@ -94,6 +94,11 @@ def _linear(g: _Graph, n: Node) -> str:
 @onnx_converter(linear.MatMul)
 def _matmul(g: _Graph, n: Node) -> str:
     return g.node("MatMul", [g.value(n, "a"), g.value(n, "b")], n.path)
+
+
+@onnx_converter(softmax.Softmax, softmax.LogSoftmax)
+def _softmax(g: _Graph, n: Node) -> str:
+    return g.node(n.fn.__name__, [g.value(n, "x")], n.path, axis=int(n.args["dim"]))
 
 
 @onnx_converter(reduce.Sum, reduce.Mean, reduce.Max)

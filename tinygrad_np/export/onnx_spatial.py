@@ -1,12 +1,12 @@
 """The ONNX converters of the image and normalisation formulas: ``ops.conv.Conv2d``, ``ops.pool``'s
-MaxPool2d and AvgPool2d, ``ops.norm.BatchNorm`` (eval: the running statistics as initializers) and
-``ops.softmax``'s Softmax and LogSoftmax (registered in ``ONNX_CONVERTERS`` on import)."""
+MaxPool2d and AvgPool2d, and ``ops.norm.BatchNorm`` (eval: the running statistics as initializers),
+registered in ``ONNX_CONVERTERS`` on import."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..ops import conv, norm, pool, softmax
+from ..ops import conv, norm, pool
 from ._common import UnsupportedLayerError, join, pair
 from ._onnx_graph import WHO, _Graph, onnx_converter
 from .trace import Node, Ref
@@ -50,8 +50,3 @@ def _batchnorm(g: _Graph, n: Node) -> str:
         names.append(g.init(name, value + g.dtype.type(eps)))
         eps = 0.0
     return g.node("BatchNormalization", [g.value(n, "x"), *names], n.path, epsilon=eps)
-
-
-@onnx_converter(softmax.Softmax, softmax.LogSoftmax)
-def _softmax(g: _Graph, n: Node) -> str:
-    return g.node(n.fn.__name__, [g.value(n, "x")], n.path, axis=int(n.args["dim"]))

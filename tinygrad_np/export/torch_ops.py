@@ -16,7 +16,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..ops import activations as act
-from ..ops import dropout, elementwise, linear, reduce, shape
+from ..ops import dropout, elementwise, linear, reduce, shape, softmax
 from ._common import UnsupportedLayerError
 from .trace import Node, Ref, Trace, reshape_target, simple_index
 
@@ -130,6 +130,12 @@ def _linear(r: Replay, n: Node) -> Any:
 @torch_converter(linear.MatMul)
 def _matmul(r: Replay, n: Node) -> Any:
     return r.torch.matmul(r.value(n, "a"), r.value(n, "b"))
+
+
+@torch_converter(softmax.Softmax, softmax.LogSoftmax)
+def _softmax(r: Replay, n: Node) -> Any:
+    f = r.F.softmax if n.fn is softmax.Softmax else r.F.log_softmax
+    return f(r.value(n, "x"), dim=int(n.args["dim"]))
 
 
 @torch_converter(reduce.Sum, reduce.Mean, reduce.Max)

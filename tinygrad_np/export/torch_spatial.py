@@ -1,11 +1,11 @@
 """The PyTorch converters of the image and normalisation formulas (``ops.conv``, ``ops.pool``,
-``ops.norm``, ``ops.softmax``), registered in ``TORCH_CONVERTERS`` on import."""
+``ops.norm``), registered in ``TORCH_CONVERTERS`` on import."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..ops import conv, norm, pool, softmax
+from ..ops import conv, norm, pool
 from ._common import UnsupportedLayerError, pair
 from .torch_ops import WHO, Replay, torch_converter
 from .trace import Node
@@ -30,9 +30,3 @@ def _batchnorm(r: Replay, n: Node) -> Any:
     mean, var = r.value(n, "running_mean"), r.value(n, "running_var")
     w, b, eps = r.value(n, "w"), r.value(n, "b"), float(n.args["eps"])
     return r.F.batch_norm(r.value(n, "x"), mean, var, w, b, training=False, eps=eps)
-
-
-@torch_converter(softmax.Softmax, softmax.LogSoftmax)
-def _softmax(r: Replay, n: Node) -> Any:
-    f = r.F.softmax if n.fn is softmax.Softmax else r.F.log_softmax
-    return f(r.value(n, "x"), dim=int(n.args["dim"]))
