@@ -81,6 +81,52 @@ class Zoo(tnp.Module):
         return e * f / 10.0 + d[..., :2] + d.max() + d.mean() + g
 
 
+class ConvNet(tnp.Module):
+    """A residual CNN: conv -> BatchNorm -> relu, plus a second conv around a skip, pools, flatten."""
+
+    def __init__(self, dtype: object = np.float64) -> None:
+        super().__init__()
+        rng = np.random.default_rng(0)
+        self.conv = tnp.Conv2d(2, 4, 3, padding=1, rng=rng, dtype=dtype)
+        self.bn = tnp.BatchNorm2d(4, dtype=dtype)
+        self.conv2 = tnp.Conv2d(4, 4, (3, 1), stride=1, padding=(1, 0), rng=rng, dtype=dtype)
+        self.pool, self.avg = tnp.MaxPool2d(2), tnp.AvgPool2d((2, 1), (1, 1))
+        self.flat = tnp.Flatten()
+        self.fc = tnp.Linear(4 * 3 * 4, 3, rng=rng, dtype=dtype)
+        self.bn.running_mean = rng.normal(0, 1, 4).astype(dtype)
+        self.bn.running_var = rng.uniform(0.5, 2, 4).astype(dtype)
+        for p in self.parameters():
+            p.data = (p.data + rng.normal(0, 0.5, p.data.shape)).astype(dtype)
+
+    def forward(self, x: tnp.Tensor) -> tnp.Tensor:
+        h = self.bn(self.conv(x)).relu()
+        h = h + self.conv2(h)  # (N, 4, 8, 8)
+        return tnp.functional.log_softmax(self.fc(self.flat(self.avg(self.pool(h)))), dim=1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_residual_cnn_exports(dtype: type, tmp_path) -> None:
+    pytest.importorskip("tinygrad_np.ops.conv", reason="Conv2d, the pools and BatchNorm are not Functions yet")
+    from onnx.reference import ReferenceEvaluator
+
+    model = ConvNet(dtype).eval()
+    x = np.random.default_rng(1).standard_normal((5, 2, 8, 8)).astype(dtype)
+    proto = to_onnx(model, tmp_path / "m.onnx", (2, 8, 8))
+    got = run_onnx(proto, x) if dtype == np.float32 else ReferenceEvaluator(proto).run(None, {"input": x})[0]
+    assert_same_outputs(got, model(x))  # (onnxruntime has no float64 Conv: the reference evaluator)
+    assert {"bn.running_mean", "conv2.weight"} <= {t.name for t in proto.graph.initializer}
+    twin = to_torch(model, (2, 8, 8))
+    assert sorted(twin.state_dict()) == sorted(model.state_dict()) and not twin.training
+    assert_same_outputs(torch_out(twin, x), model(x))
+    xt, xs = tnp.Tensor(x, requires_grad=True), torch.from_numpy(x.copy()).requires_grad_()
+    model(xt).sum().backward()
+    twin(xs).sum().backward()
+    torch_params = dict(twin.named_parameters())
+    for key, p in model.named_parameters():
+        assert_same_outputs(torch_params[key].grad.numpy(), p.grad)
+    assert_same_outputs(xs.grad.numpy(), xt.grad)
+
+
 def inputs(batch: int, n: int, dtype: object, seed: int = 1) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((batch, n)).astype(dtype)
 
