@@ -248,7 +248,9 @@ def test_export_leaves_the_model_as_it_was(tmp_path) -> None:
     x = inputs(4, 5, np.float64)
     model(x)  # caches: the last forward's graph
     cache = model._cache
-    to_onnx(model, tmp_path / "m.onnx", (5,))
+    with tnp.no_grad():  # the trace records its graph all the same ...
+        to_onnx(model, tmp_path / "m.onnx", (5,))
+        assert not tnp.Tensor(np.ones(2), requires_grad=True).sum().requires_grad  # ... and leaves no_grad on
     to_torch(model)
     assert model._cache is cache and all(m.training for m in model.modules())
     assert all(p.grad is None for p in model.parameters())
@@ -337,3 +339,12 @@ def test_to_torch_needs_an_input_shape_it_cannot_guess() -> None:
     with pytest.raises(TypeError, match=r"^to_torch: input_shape must be given to trace this model"):
         to_torch(Double())
     assert_same_outputs(torch_out(to_torch(Double(), (3,)), np.ones((2, 3))), np.full((2, 3), 2.0))
+
+
+def test_a_forward_that_does_not_return_a_tensor_is_named(tmp_path) -> None:
+    class Pair(tnp.Module):
+        def forward(self, x):
+            return x, x
+
+    with pytest.raises(TypeError, match=r"^to_onnx: the model's forward must return a Tensor, got tuple"):
+        to_onnx(Pair(), tmp_path / "m.onnx", (3,))

@@ -11,6 +11,7 @@ model's dtype. As in eval mode: Dropout is the identity (no node), BatchNorm use
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -78,9 +79,8 @@ def build_onnx(model: Layer, input_shape: Any, opset: int | None = None, *, dtyp
     opsets = [h.make_opsetid("", version)]
     proto = h.make_model(graph, opset_imports=opsets, producer_name="tinygrad_np", doc_string=repr(model))
     proto.ir_version = h.find_min_ir_version_for(opsets)  # the oldest IR that has the opset: widest reach
-    from .. import __version__
-
-    proto.producer_version = __version__
+    # the package's version, read from the (already imported) package: importing it here would be a cycle
+    proto.producer_version = sys.modules[__name__.partition(".")[0]].__version__
     onnx.checker.check_model(proto, full_check=True)
     return proto
 

@@ -183,7 +183,7 @@ def _check_traceable(who: str, model: Module) -> None:
             )
 
 
-def _run(model: Module, x: np.ndarray) -> tuple[Tensor, Tensor, list[Tensor], dict[int, str]]:
+def _run(who: str, model: Module, x: np.ndarray) -> tuple[Tensor, Tensor, list[Tensor], dict[int, str]]:
     """One traced call: (input, output, the computed tensors in topological order, the module path
     that computed each node, by id of its ctx)."""
     paths: dict[int, str] = {}
@@ -200,10 +200,16 @@ def _run(model: Module, x: np.ndarray) -> tuple[Tensor, Tensor, list[Tensor], di
             stack.extend(i for i in t._ctx.inputs if isinstance(i, Tensor))
 
     xt = Tensor(x, requires_grad=True)
-    with left_as_found(model), _grad_enabled(), watch_calls(model, after), np.errstate(all="ignore"):
-        out = model(xt)
+    try:
+        with left_as_found(model), _grad_enabled(), watch_calls(model, after), np.errstate(all="ignore"):
+            out = model(xt)
+    except (ValueError, TypeError, IndexError) as e:
+        if isinstance(e, UnsupportedLayerError):
+            raise
+        error = next(t for t in (TypeError, IndexError, ValueError) if isinstance(e, t))
+        raise fail(who, "input_shape", "fit the model", f"{x.shape[1:]}: {e}", error=error) from e
     if not isinstance(out, Tensor):
-        raise fail("trace", "the model's forward", "return a Tensor", type(out).__name__, error=TypeError)
+        raise fail(who, "the model's forward", "return a Tensor", type(out).__name__, error=TypeError)
     order = [t for t in topological_order(out) if t._ctx is not None] if out.requires_grad else []
     return xt, out, order, paths
 
@@ -240,15 +246,9 @@ def trace_model(who: str, model: Module, example: tuple[int, ...], dtype: np.dty
     ids = ({id(p): k for k, p in params.items()}, {id(b): k for k, b in buffers.items()})
     classes = {path: type(m).__name__ for path, m in model.named_modules()}
     rng = np.random.default_rng(0)
-    try:
-        (x1, out, order1, paths), (x2, _, order2, _) = [
-            _run(model, rng.standard_normal((b, *example)).astype(dtype)) for b in BATCHES
-        ]
-    except (ValueError, TypeError, IndexError) as e:
-        if isinstance(e, UnsupportedLayerError):
-            raise
-        error = type(e) if type(e) in (ValueError, TypeError, IndexError) else ValueError
-        raise fail(who, "input_shape", "fit the model", f"{example}: {e}", error=error) from e
+    (x1, out, order1, paths), (x2, _, order2, _) = [
+        _run(who, model, rng.standard_normal((b, *example)).astype(dtype)) for b in BATCHES
+    ]
     if [type(t._ctx) for t in order1] != [type(t._ctx) for t in order2]:
         raise fail(who, "the model's graph", "be the same for every batch size", "one that changes")
     refs1, refs2 = _Refs(x1, order1, *ids), _Refs(x2, order2, *ids)
