@@ -12,8 +12,8 @@ class Parameter(Tensor):
 
     ``data`` holds the values; ``grad`` is ``None`` until the first backward pass, then an array of the
     same shape and dtype, overwritten by every backward pass (added to with ``backward(accumulate=True)``),
-    whether it came from ``layer.backward`` or from ``Tensor.backward``. Optimisers keep their state per Parameter object, so
-    a Parameter is hashed by identity.
+    whether it came from ``layer.backward`` or from ``Tensor.backward``. Optimisers keep their state per
+    Parameter object, so a Parameter is hashed by identity.
     """
 
     __slots__ = ()
