@@ -11,13 +11,30 @@ Layout: ``nn`` (Parameter, Layer tree, layers, losses, init), ``optim`` (optimis
 checkpoints), and the small modules ``serialization``, ``metrics``, ``gradcheck``, ``validation``.
 """
 
+from numpy import float32, float64, int64  # for t.to(tnp.float32), as torch.float32
+
 from . import (  # export: onnx/torch are imported only when a conversion runs
     export,
     functional,
     metrics,
     optim,
+    random,
 )
-from .autograd import Function, Tensor, draw_graph, no_grad
+from .autograd import (
+    Function,
+    Tensor,
+    cat,
+    draw_graph,
+    no_grad,
+    ones,
+    randn,
+    stack,
+    tensor,
+    tril,
+    triu,
+    where,
+    zeros,
+)
 from .data import BatchIterator, epoch_batches, minibatches
 from .gradcheck import GradcheckReport, gradcheck
 from .nn import (
@@ -49,6 +66,7 @@ from .nn import (
     init,
 )
 from .optim import SGD, Adam, AdamW, Optimizer
+from .random import manual_seed
 from .serialization import load, save
 from .train import (
     Callback,
@@ -104,22 +122,36 @@ __all__ = [
     "Tanh",
     "Tensor",
     "TrainingDivergedError",
+    "cat",
     "datasets",
     "draw_graph",
     "epoch_batches",
     "export",
     "fit",
+    "float32",
+    "float64",
     "functional",
     "gradcheck",
     "init",
+    "int64",
     "load",
     "load_checkpoint",
     "load_weights",
+    "manual_seed",
     "metrics",
     "minibatches",
     "no_grad",
+    "ones",
     "optim",
+    "randn",
+    "random",
     "save",
+    "stack",
+    "tensor",
+    "tril",
+    "triu",
+    "where",
+    "zeros",
 ]
 
 

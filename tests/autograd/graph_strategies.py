@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import tinygrad_np as tnp
 import tinygrad_np.functional as F
 from tinygrad_np import GradcheckReport, Tensor
 
@@ -25,6 +26,7 @@ class OpCase:
     kinks: tuple[float, ...] = ()  # inputs where the derivative jumps: keep 1e-3 away
     signature: str | None = None  # a gufunc signature for the shapes (matmul), else broadcasting
     min_dims: int = 0  # 1 for ops taking an axis
+    same_shape: bool = False  # all operands of one shape (cat, stack) instead of broadcastable ones
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -63,6 +65,29 @@ OPS: list[OpCase] = [
     OpCase("transpose", lambda a: a.T, lambda a: a.T),
     OpCase("getitem ::-1", lambda a: a[::-1], lambda a: a[::-1], min_dims=1),
     OpCase("getitem mask", lambda a: a[a.data > 0], lambda a: a[a > 0], kinks=(0.0,)),  # 0: the shape jumps
+    # the PyTorch-style Tensor API (dims, views, cat/stack/where, cast): see also test_tensor_api.py
+    OpCase("sum dim tuple keepdim", lambda a: a.sum(dim=(0, -1), keepdim=True), lambda a: a.sum((0, -1), keepdims=True), min_dims=2),
+    OpCase("mean dim 0", lambda a: a.mean(0), lambda a: a.mean(0), min_dims=1),
+    OpCase("max dim values", lambda a: a.max(dim=-1).values, lambda a: a.max(-1), min_dims=1),
+    OpCase("min", lambda a: a.min(), np.min),
+    OpCase("min dim keepdim", lambda a: a.min(0, keepdim=True).values, lambda a: a.min(0, keepdims=True), min_dims=1),
+    OpCase("amin dim tuple", lambda a: a.amin(dim=(0, -1)), lambda a: a.min(axis=(0, -1)), min_dims=2),
+    OpCase("transpose 0 -1", lambda a: a.transpose(0, -1), lambda a: np.swapaxes(a, 0, -1), min_dims=1),
+    OpCase("permute reversed", lambda a: a.permute(*range(a.ndim - 1, -1, -1)), lambda a: a.T),
+    OpCase("mT", lambda a: a.mT, lambda a: np.swapaxes(a, -1, -2), min_dims=2),
+    OpCase("view -1", lambda a: a.view(-1), lambda a: a.reshape(-1)),
+    OpCase("unsqueeze 1 squeeze", lambda a: a.unsqueeze(1).squeeze(1), lambda a: a, min_dims=1),
+    OpCase("unsqueeze -1", lambda a: a.unsqueeze(-1), lambda a: a[..., None]),
+    OpCase("squeeze", lambda a: a.squeeze(), np.squeeze),
+    OpCase("flatten 1", lambda a: a.flatten(1), lambda a: a.reshape(a.shape[0], -1), min_dims=2),
+    OpCase("expand", lambda a: a.expand(2, *a.shape), lambda a: np.broadcast_to(a, (2, *a.shape))),
+    OpCase("cat dim -1", lambda a, b: tnp.cat([a, b], dim=-1), lambda a, b: np.concatenate([a, b], -1), 2, min_dims=1, same_shape=True),
+    OpCase("stack dim 1", lambda a, b: tnp.stack([a, b], 1), lambda a, b: np.stack([a, b], 1), 2, min_dims=1, same_shape=True),
+    OpCase("where", lambda a, b: tnp.where(a.data > 0, a, b), lambda a, b: np.where(a > 0, a, b), 2, kinks=(0.0,)),
+    OpCase("masked_fill", lambda a: a.masked_fill(a.data > 0.5, -1.0), lambda a: np.where(a > 0.5, -1.0, a), kinks=(0.5,)),
+    OpCase("tril", lambda a: tnp.tril(a), np.tril, min_dims=2),
+    OpCase("triu 1", lambda a: tnp.triu(a, 1), lambda a: np.triu(a, 1), min_dims=2),
+    OpCase("to longdouble", lambda a: a.to(np.longdouble), lambda a: a.astype(np.longdouble)),
     OpCase("softmax", lambda a: F.softmax(a), _softmax, min_dims=1),
     OpCase("log_softmax", lambda a: F.log_softmax(a), lambda a: np.log(_softmax(a)), min_dims=1),
 ]
@@ -78,6 +103,9 @@ def op_inputs(draw: st.DrawFn, case: OpCase) -> list[np.ndarray]:
     """float64 operands for ``case``: mutually broadcastable shapes (0-d included), or the signature's."""
     if case.signature is not None:
         shapes = draw(hnp.mutually_broadcastable_shapes(signature=case.signature, max_dims=3, max_side=3))
+    elif case.same_shape:
+        shape = draw(hnp.array_shapes(min_dims=case.min_dims, max_dims=3, min_side=0, max_side=3))
+        return [draw(hnp.arrays(np.float64, shape, elements=values(*case.domain))) for _ in range(case.arity)]
     else:
         shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=case.arity, min_dims=case.min_dims, max_dims=3, max_side=3))
     elements = values(*case.domain)

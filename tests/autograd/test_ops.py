@@ -27,7 +27,7 @@ def test_backward_matches_central_differences(case: OpCase, data: st.DataObject)
     for a in arrays:  # keep away from kinks and ties, where the derivative is not defined
         for k in case.kinks:
             assume(np.all(np.abs(a - k) > 1e-3))
-    if case.name.startswith("max"):
+    if case.name.startswith(("max", "min", "amin")):  # ties share the gradient: not differentiable there
         assume(len(np.unique(arrays[0])) == arrays[0].size)
     assume(np.size(case.reference(*arrays)) > 0)
     report = gradcheck(case.op, *arrays)  # objective sum(out * R) for a fixed random R (0-d: out)

@@ -1,4 +1,5 @@
-"""The computational graph: Tensor, Function, the backward engine, no_grad, draw_graph.
+"""The computational graph: Tensor, Function, the backward engine, no_grad, draw_graph, and the
+Tensor API's free functions (cat, stack, where, tril, triu, tensor, zeros, ones, randn).
 
 ``Tensor`` records each operation as a node (a ``Function``: forward and backward on ndarrays, see
 ops.py); ``Tensor.backward()`` runs ``engine.backward``. Layers and losses become nodes too
@@ -9,5 +10,21 @@ from .function import Function
 from .grad_mode import is_grad_enabled, no_grad
 from .graphviz import draw_graph
 from .tensor import Tensor
+from .tensor_functions import cat, ones, randn, stack, tensor, tril, triu, where, zeros
 
-__all__ = ["Function", "Tensor", "draw_graph", "is_grad_enabled", "no_grad"]
+__all__ = [
+    "Function",
+    "Tensor",
+    "cat",
+    "draw_graph",
+    "is_grad_enabled",
+    "no_grad",
+    "ones",
+    "randn",
+    "stack",
+    "tensor",
+    "tril",
+    "triu",
+    "where",
+    "zeros",
+]

@@ -169,10 +169,11 @@ class Module:
             for name in m._buffers
         ]
 
-    def zero_grad(self) -> None:
-        """Forget the gradients (``grad = None``); backward overwrites them anyway unless accumulating."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients: ``grad = None`` (or zeros with ``set_to_none=False``), as PyTorch's.
+        Backward overwrites them anyway unless accumulating."""
         for p in self.parameters():
-            p.grad = None
+            p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.data)
 
     # -- modes and dtype ---------------------------------------------------------------------------
     def train(self: M, mode: bool = True) -> M:

@@ -11,9 +11,9 @@ class Parameter(Tensor):
     """A trainable array: a leaf ``Tensor`` with ``requires_grad=True``.
 
     ``data`` holds the values; ``grad`` is ``None`` until the first backward pass, then an array of the
-    same shape and dtype, overwritten (never accumulated) by every backward pass, whether it came from
-    ``layer.backward`` or from ``Tensor.backward``. Optimisers keep their state per Parameter object, so
-    a Parameter is hashed by identity.
+    same shape and dtype, overwritten by every backward pass (added to with ``backward(accumulate=True)``),
+    whether it came from ``layer.backward`` or from ``Tensor.backward``. Optimisers keep their state per
+    Parameter object, so a Parameter is hashed by identity.
     """
 
     __slots__ = ()

@@ -1,6 +1,7 @@
-"""Element-wise arithmetic: + - * / on broadcast operands, and the unary maths (neg, pow, exp, log,
-sqrt, abs, clip). A backward may return a gradient at the broadcast (output) shape: the engine (and
-``set_grad``) sums broadcast dimensions back to each input's shape, in one place."""
+"""Element-wise arithmetic: + - * / on broadcast operands, the unary maths (neg, pow, exp, log,
+sqrt, abs, clip), where (select by a mask) and cast (change the dtype). A backward may return a
+gradient at the broadcast (output) shape: the engine (and ``set_grad``) sums broadcast dimensions
+back to each input's shape, in one place."""
 
 from __future__ import annotations
 
@@ -149,3 +150,33 @@ class Clip(Function):
     @staticmethod
     def backward(ctx: Any, g: Array) -> tuple[Array]:
         return (g * ctx.saved_tensors[0],)
+
+
+# -- selection and dtype ---------------------------------------------------------------------------
+class Where(Function):
+    """where(cond, a, b): a where cond is True, b elsewhere (cond, a, b broadcast together; cond a
+    boolean array, a constant). The gradient flows to a where cond holds and to b where it does not."""
+
+    @staticmethod
+    def forward(ctx: Any, cond: Array, a: Array, b: Array) -> Array:
+        ctx.save_for_backward(cond)
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx: Any, g: Array) -> tuple[None, Array | None, Array | None]:
+        cond = ctx.saved_tensors[0]
+        _, da, db = ctx.needs_input_grad
+        return None, (np.where(cond, g, 0) if da else None), (np.where(cond, 0, g) if db else None)
+
+
+class Cast(Function):
+    """a as floating-point ``dtype``; the gradient is cast back to a's dtype."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Array, dtype: Any = np.float64) -> Array:
+        ctx.save_for_backward(a.dtype)
+        return a.astype(dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, g: Array) -> tuple[Array]:
+        return (g.astype(ctx.saved_tensors[0], copy=False),)

@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max over axes (``dim``/``keepdim`` in the Tensor API)."""
+"""Reductions: sum, mean, max, min over axes (``dim``/``keepdim`` in the Tensor API)."""
 
 from __future__ import annotations
 
@@ -48,12 +48,32 @@ class Max(Function):
 
     @staticmethod
     def forward(ctx: Any, a: Array, axis: Any = None, keepdims: bool = False) -> Array:
-        y = np.max(a, axis=axis, keepdims=True)
-        ctx.save_for_backward(a == y, axis, keepdims)
-        return y if keepdims else np.squeeze(y, axis=axis)
+        return _extreme(ctx, a, np.max(a, axis=axis, keepdims=True), axis, keepdims)
 
     @staticmethod
     def backward(ctx: Any, g: Array) -> tuple[Array]:
-        hit, axis, keepdims = ctx.saved_tensors
-        share = hit / np.sum(hit, axis=axis, keepdims=True)  # 1/k on each of k tied maxima
-        return (_expand(g, hit.shape, axis, keepdims) * share,)
+        return (_share(ctx, g),)
+
+
+class Min(Function):
+    """Minimum over ``axis``; the gradient is split evenly between tied minima."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Array, axis: Any = None, keepdims: bool = False) -> Array:
+        return _extreme(ctx, a, np.min(a, axis=axis, keepdims=True), axis, keepdims)
+
+    @staticmethod
+    def backward(ctx: Any, g: Array) -> tuple[Array]:
+        return (_share(ctx, g),)
+
+
+def _extreme(ctx: Any, a: Array, y: Array, axis: Any, keepdims: bool) -> Array:
+    """Max/Min forward, given the extreme ``y`` with kept dims: remember where ``a`` reaches it."""
+    ctx.save_for_backward(a == y, axis, keepdims)
+    return y if keepdims else np.squeeze(y, axis=axis)
+
+
+def _share(ctx: Any, g: Array) -> Array:
+    """Max/Min backward: ``g`` shared equally by the k elements that reach the extreme (1/k each)."""
+    hit, axis, keepdims = ctx.saved_tensors
+    return _expand(g, hit.shape, axis, keepdims) * (hit / np.sum(hit, axis=axis, keepdims=True))

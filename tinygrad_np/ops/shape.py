@@ -1,5 +1,5 @@
-"""Shape ops: reshape, transpose (any permutation), indexing. No arithmetic: gradients are moved, not
-scaled."""
+"""Shape ops: reshape, transpose (any permutation), expand, indexing, cat and stack. No arithmetic:
+gradients are moved (or, for expand, summed over the copies), not scaled."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.engine import unbroadcast
 from ..autograd.function import Function
 
 Array = np.ndarray
@@ -36,6 +37,20 @@ class Transpose(Function):
         return (np.transpose(g, None if axes is None else np.argsort(axes)),)
 
 
+class Expand(Function):
+    """a broadcast to ``shape`` (a read-only view, as PyTorch's ``expand``); the gradient is summed
+    over the copies."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Array, shape: tuple[int, ...] = ()) -> Array:
+        ctx.save_for_backward(np.shape(a))
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx: Any, g: Array) -> tuple[Array]:
+        return (unbroadcast(g, ctx.saved_tensors[0]),)
+
+
 class GetItem(Function):
     """a[index] (slices, integer arrays, boolean masks); repeated indices add up in backward."""
 
@@ -50,3 +65,35 @@ class GetItem(Function):
         out = np.zeros(shape, dtype=np.result_type(dtype, g.dtype))
         np.add.at(out, index, g)
         return (out,)
+
+
+class Cat(Function):
+    """The inputs joined along ``axis`` (their other dims equal); the gradient is cut back into pieces."""
+
+    shape_rule = "agree in every dim but the one joined"
+
+    @staticmethod
+    def forward(ctx: Any, *arrays: Array, axis: int = 0) -> Array:
+        y = np.concatenate(arrays, axis=axis)
+        ctx.save_for_backward(axis, np.cumsum([a.shape[axis] for a in arrays])[:-1])
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, g: Array) -> tuple[Array, ...]:
+        axis, cuts = ctx.saved_tensors
+        return tuple(np.split(g, cuts, axis=axis))
+
+
+class Stack(Function):
+    """The inputs (all of one shape) stacked along a new dim ``axis``; the gradient is unstacked."""
+
+    shape_rule = "all be the same"
+
+    @staticmethod
+    def forward(ctx: Any, *arrays: Array, axis: int = 0) -> Array:
+        ctx.save_for_backward(axis)
+        return np.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx: Any, g: Array) -> tuple[Array, ...]:
+        return tuple(np.moveaxis(g, ctx.saved_tensors[0], 0))
