@@ -75,10 +75,12 @@ class Zoo(tnp.Module):
         b = ew.Clip.apply(h, lo=-1.0, hi=2.0) ** 2 + (h * h + 1.0).sqrt().log()
         c = -act.Softplus.apply(h) + tnp.functional.leaky_relu(h, 0.1) + h.sigmoid() + h.tanh() + h.relu()
         d = (a + b + c) @ self.w  # (N, 3)
-        e = d.reshape(-1, 3, 1).transpose(0, 2, 1)[:, 0, 1:]  # (N, 2)
-        f = e.sum(axis=1, keepdims=True) + e.mean(axis=-1, keepdims=True) + e.max(axis=1, keepdims=True)
-        g = tnp.functional.softmax(e, dim=1) + tnp.functional.log_softmax(e, dim=-1)
-        return e * f / 10.0 + d[..., :2] + d.max() + d.mean() + g
+        e = d.reshape(-1, 3, 1).permute(0, 2, 1)[:, 0, 1:]  # (N, 2)
+        f = e.sum(axis=1, keepdims=True) + e.mean(axis=-1, keepdims=True) + e.amax(1, keepdim=True)
+        g = tnp.functional.softmax(e, dim=1) + tnp.functional.log_softmax(e, dim=-1) - e.amin(-1, True)
+        k = tnp.where(np.array([True, False]), tnp.cat([e, d], dim=1)[:, 1:3], e.transpose(0, 1).T)
+        m = tnp.stack([e, g], dim=-1).sum(dim=2) + self.w[0, :2].expand(1, 2) + e[:, :1].expand(-1, 2)
+        return e * f / 10.0 + d[..., :2] + d.amax() + d.mean() + g + k + m.to(e.dtype)
 
 
 class ConvNet(tnp.Module):
@@ -106,7 +108,9 @@ class ConvNet(tnp.Module):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_a_residual_cnn_exports(dtype: type, tmp_path) -> None:
-    pytest.importorskip("tinygrad_np.ops.conv", reason="Conv2d, the pools and BatchNorm are not Functions yet")
+    pytest.importorskip(
+        "tinygrad_np.ops.conv", reason="Conv2d, the pools and BatchNorm are not Functions yet"
+    )
     from onnx.reference import ReferenceEvaluator
 
     model = ConvNet(dtype).eval()
@@ -348,3 +352,40 @@ def test_a_forward_that_does_not_return_a_tensor_is_named(tmp_path) -> None:
 
     with pytest.raises(TypeError, match=r"^to_onnx: the model's forward must return a Tensor, got tuple"):
         to_onnx(Pair(), tmp_path / "m.onnx", (3,))
+
+
+class Frozen(tnp.Module):
+    """Computes with things no graph node records, which an export would freeze at the traced values."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__()
+        self.fc, self.how = tnp.Linear(3, 3, rng=0), how
+
+    def forward(self, x):
+        h = self.fc(x)
+        if self.how == "mask":
+            return h.masked_fill(h > 0, 0.0)  # the comparison is a constant boolean array
+        if self.how == "shape":
+            return h / x.shape[0]  # a batch-sized number
+        if self.how == "expand":
+            return self.fc.bias.expand(x.shape[0], 3) + h
+        return h.float()  # another dtype inside a float64 model
+
+
+@pytest.mark.parametrize(
+    ("how", "error", "message"),
+    [
+        (
+            "mask",
+            UnsupportedLayerError,
+            r"the model \(a Frozen\) gives Where a constant that changes with the input",
+        ),
+        ("shape", UnsupportedLayerError, r"gives Div a constant that changes with the input"),
+        ("expand", UnsupportedLayerError, r"expands to \(2, 3\) at batch 2 and \(3, 3\) at batch 3"),
+        ("cast", ValueError, r"the output of Cast in the model \(a Frozen\) must be float64, got float32"),
+    ],
+)
+def test_what_a_trace_would_freeze_is_named(how: str, error: type, message: str) -> None:
+    for export in (lambda: build_onnx(Frozen(how), (3,)), lambda: to_torch(Frozen(how), (3,))):
+        with pytest.raises(error, match=message):
+            export()

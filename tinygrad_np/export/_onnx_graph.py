@@ -80,6 +80,13 @@ class _Graph:
         v = n.args[arg]
         return self.ref(v) if isinstance(v, Ref) else self.init(join(n.path, arg), v)
 
+    def values(self, n: Node, arg: str) -> list[str]:
+        """The ONNX names of the items of ``n``'s tuple input ``arg`` (Cat's and Stack's arrays)."""
+        return [
+            self.ref(v) if isinstance(v, Ref) else self.init(join(n.path, f"{arg}{i}"), v)
+            for i, v in enumerate(n.args[arg])
+        ]
+
     def ints(self, n: Node, name: str, values: Sequence[int]) -> str:
         """An int64 initializer (shapes, axes, indices) for node ``n``."""
         return self.init(join(n.path, name), np.asarray(values, dtype=np.int64), np.int64)

@@ -15,7 +15,7 @@ from ..ops import activations as act
 from ..ops import dropout, elementwise, linear, reduce, shape, softmax
 from ._common import UnsupportedLayerError, join
 from ._onnx_graph import WHO, _Graph, onnx_converter
-from .trace import Node, reshape_target, simple_index
+from .trace import Node, expand_target, reshape_target, simple_index
 
 _BINARY = {elementwise.Add: "Add", elementwise.Sub: "Sub", elementwise.Mul: "Mul", elementwise.Div: "Div"}
 _UNARY = {
@@ -50,6 +50,18 @@ def _pow(g: _Graph, n: Node) -> str:
 def _clip(g: _Graph, n: Node) -> str:
     bounds = ["" if n.args[k] is None else g.value(n, k) for k in ("lo", "hi")]  # "": no bound
     return g.node("Clip", [g.value(n, "a"), *bounds], n.path)
+
+
+@onnx_converter(elementwise.Where)
+def _where(g: _Graph, n: Node) -> str:
+    cond = g.init(join(n.path, "cond"), n.args["cond"], np.bool_)  # a constant: no node makes booleans
+    return g.node("Where", [cond, g.value(n, "a"), g.value(n, "b")], n.path)
+
+
+@onnx_converter(elementwise.Cast)
+def _cast(g: _Graph, n: Node) -> str:
+    to = g.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(n.args["dtype"]))
+    return g.node("Cast", [g.value(n, "a")], n.path, to=to)
 
 
 @onnx_converter(act.Softplus)
@@ -101,9 +113,17 @@ def _softmax(g: _Graph, n: Node) -> str:
     return g.node(n.fn.__name__, [g.value(n, "x")], n.path, axis=int(n.args["dim"]))
 
 
-@onnx_converter(reduce.Sum, reduce.Mean, reduce.Max)
+_REDUCE = {
+    reduce.Sum: "ReduceSum",
+    reduce.Mean: "ReduceMean",
+    reduce.Max: "ReduceMax",
+    reduce.Min: "ReduceMin",
+}
+
+
+@onnx_converter(*_REDUCE)
 def _reduce(g: _Graph, n: Node) -> str:
-    op = {reduce.Sum: "ReduceSum", reduce.Mean: "ReduceMean", reduce.Max: "ReduceMax"}[n.fn]
+    op = _REDUCE[n.fn]
     axis, keep = n.args["axis"], int(bool(n.args["keepdims"]))
     inputs = [g.value(n, "a")]
     if axis is None:  # every axis: ONNX's default
@@ -118,6 +138,24 @@ def _reduce(g: _Graph, n: Node) -> str:
 def _reshape(g: _Graph, n: Node) -> str:
     target = reshape_target(g.trace, n, WHO)
     return g.node("Reshape", [g.value(n, "a"), g.ints(n, "shape", target)], n.path)
+
+
+@onnx_converter(shape.Expand)
+def _expand(g: _Graph, n: Node) -> str:
+    target = [1 if s is None else s for s in expand_target(g.trace, n, WHO)]  # 1: keep the input's size
+    return g.node("Expand", [g.value(n, "a"), g.ints(n, "shape", target)], n.path)
+
+
+@onnx_converter(shape.Cat)
+def _cat(g: _Graph, n: Node) -> str:
+    return g.node("Concat", g.values(n, "arrays"), n.path, axis=int(n.args["axis"]))
+
+
+@onnx_converter(shape.Stack)
+def _stack(g: _Graph, n: Node) -> str:
+    axis = int(n.args["axis"])
+    pieces = [g.node("Unsqueeze", [x, g.ints(n, "axes", [axis])], n.path) for x in g.values(n, "arrays")]
+    return g.node("Concat", pieces, n.path, axis=axis)
 
 
 @onnx_converter(shape.Transpose)

@@ -18,7 +18,7 @@ from ..autograd.function import Function
 from ..ops import activations as act
 from ..ops import dropout, elementwise, linear, reduce, shape, softmax
 from ._common import UnsupportedLayerError
-from .trace import Node, Ref, Trace, reshape_target, simple_index
+from .trace import Node, Ref, Trace, expand_target, reshape_target, simple_index
 
 WHO = "to_torch"
 
@@ -39,7 +39,13 @@ class Replay:
 
     def value(self, n: Node, arg: str) -> Any:
         """Input ``arg`` of ``n``: a torch tensor (arrays in the input's dtype), a number, or None."""
-        v = n.args[arg]
+        return self._value(n.args[arg])
+
+    def values(self, n: Node, arg: str) -> list[Any]:
+        """The items of ``n``'s tuple input ``arg`` (Cat's and Stack's arrays), as tensors."""
+        return [self.torch.as_tensor(self._value(v), dtype=self.x.dtype) for v in n.args[arg]]
+
+    def _value(self, v: Any) -> Any:
         if isinstance(v, Ref):
             return self.ref(v)
         if isinstance(v, np.ndarray):
@@ -104,6 +110,17 @@ def _clip(r: Replay, n: Node) -> Any:
     return a if lo is None and hi is None else r.torch.clamp(a, lo, hi)
 
 
+@torch_converter(elementwise.Where)
+def _where(r: Replay, n: Node) -> Any:
+    cond = r.torch.as_tensor(np.asarray(n.args["cond"], dtype=bool))
+    return r.torch.where(cond, r.value(n, "a"), r.value(n, "b"))
+
+
+@torch_converter(elementwise.Cast)
+def _cast(r: Replay, n: Node) -> Any:
+    return r.value(n, "a").to(getattr(r.torch, np.dtype(n.args["dtype"]).name))
+
+
 @torch_converter(act.LeakyReLU)
 def _leaky_relu(r: Replay, n: Node) -> Any:
     return r.F.leaky_relu(r.value(n, "a"), float(n.args["slope"]))
@@ -138,18 +155,34 @@ def _softmax(r: Replay, n: Node) -> Any:
     return f(r.value(n, "x"), dim=int(n.args["dim"]))
 
 
-@torch_converter(reduce.Sum, reduce.Mean, reduce.Max)
+@torch_converter(reduce.Sum, reduce.Mean, reduce.Max, reduce.Min)
 def _reduce(r: Replay, n: Node) -> Any:
     a, axis = r.value(n, "a"), n.args["axis"]
     dims = tuple(range(a.ndim)) if axis is None else axis
-    f = {reduce.Sum: r.torch.sum, reduce.Mean: r.torch.mean, reduce.Max: r.torch.amax}[n.fn]
-    return f(a, dim=dims, keepdim=bool(n.args["keepdims"]))  # amax: ties share the gradient, as Max
+    t = r.torch
+    f = {reduce.Sum: t.sum, reduce.Mean: t.mean, reduce.Max: t.amax, reduce.Min: t.amin}[n.fn]
+    return f(a, dim=dims, keepdim=bool(n.args["keepdims"]))  # amax/amin: ties share the gradient, as here
 
 
 @torch_converter(shape.Reshape)
 def _reshape(r: Replay, n: Node) -> Any:
     a = r.value(n, "a")
     return a.reshape([a.shape[i] if s == 0 else s for i, s in enumerate(reshape_target(r.trace, n, WHO))])
+
+
+@torch_converter(shape.Expand)
+def _expand(r: Replay, n: Node) -> Any:
+    return r.value(n, "a").expand(*[-1 if s is None else s for s in expand_target(r.trace, n, WHO)])
+
+
+@torch_converter(shape.Cat)
+def _cat(r: Replay, n: Node) -> Any:
+    return r.torch.cat(r.values(n, "arrays"), dim=int(n.args["axis"]))
+
+
+@torch_converter(shape.Stack)
+def _stack(r: Replay, n: Node) -> Any:
+    return r.torch.stack(r.values(n, "arrays"), dim=int(n.args["axis"]))
 
 
 @torch_converter(shape.Transpose)

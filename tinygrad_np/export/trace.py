@@ -71,6 +71,7 @@ class Trace:
     dtype: np.dtype
     params: dict[str, Any]  # dotted name -> Parameter
     buffers: dict[str, np.ndarray]  # dotted name -> array
+    fixed: dict[str, tuple[int, ...]]  # dotted name -> shape, of every parameter and buffer
 
     def shapes(self, ref: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The shape of ``ref`` (a Ref or a constant) in each of the two runs."""
@@ -81,8 +82,7 @@ class Trace:
             return (BATCHES[0], *self.example), (BATCHES[1], *self.example)
         if ref.kind == "node":
             return self.nodes[ref.key].shapes
-        s = np.shape(self.params[ref.key].data if ref.kind == "param" else self.buffers[ref.key])
-        return s, s
+        return self.fixed[ref.key], self.fixed[ref.key]
 
     def constant(self, ref: Any) -> np.ndarray | None:
         """The array of a parameter, buffer or constant (None for the input and computed tensors)."""
@@ -222,6 +222,8 @@ class _Refs:
         self.index = {id(t): i for i, t in enumerate(order)}
 
     def __call__(self, v: Any) -> Any:
+        if isinstance(v, tuple):  # Cat(*arrays), Stack(*arrays)
+            return tuple(self(x) for x in v)
         if isinstance(v, Tensor):
             if v is self.xt:
                 return Ref("input", "")
@@ -236,6 +238,50 @@ class _Refs:
 
     def args(self, ctx: Function) -> dict[str, Any]:
         return {k: self(v) for k, v in _bind(ctx).items()}
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray | np.generic) or isinstance(b, np.ndarray | np.generic):
+        a, b = np.asarray(a), np.asarray(b)
+        return (
+            a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+        )
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _check_constants(who: str, n: Node, inputs1: list[Any], inputs2: list[Any]) -> None:
+    """A constant input (not a setting) must be the same in both runs: one that changes was computed
+    from the input outside the graph (a comparison, ``.data``, ``.shape``), and an export would freeze it."""
+    for v1, v2 in zip(inputs1, inputs2, strict=True):
+        if not _same(v1, v2):
+            raise UnsupportedLayerError(
+                f"{who}: {n.where()} gives {n.fn.__name__} a constant that changes with the input (a "
+                "comparison, .data or .shape of a Tensor, which no graph node records); an export would "
+                "freeze it: compute it with Tensor operations"
+            )
+
+
+def expand_target(trace: Trace, n: Node, who: str) -> list[int | None]:
+    """An Expand node's target shape for any batch size: fixed sizes as traced, None where the size
+    follows the batch and is the input's own (aligned from the right), kept as it is."""
+    t1, t2 = tuple(n.args["shape"]), tuple(n.args2["shape"])
+    in1, in2 = trace.shapes(n.args["a"])
+    lead = len(t1) - len(in1)
+    target: list[int | None] = []
+    for i, (x, y) in enumerate(zip(t1, t2, strict=True)):
+        j = i - lead
+        if x == y:
+            target.append(int(x))
+        elif j >= 0 and (in1[j], in2[j]) == (x, y):
+            target.append(None)
+        else:
+            raise UnsupportedLayerError(
+                f"{who}: {n.where()} expands to {t1} at batch {BATCHES[0]} and {t2} at batch {BATCHES[1]}; "
+                "an expand that exports keeps the batch where the input has it"
+            )
+    return target
 
 
 def trace_model(who: str, model: Module, example: tuple[int, ...], dtype: np.dtype) -> Trace:
@@ -261,10 +307,12 @@ def trace_model(who: str, model: Module, example: tuple[int, ...], dtype: np.dty
         n = Node(
             type(ctx1), refs1.args(ctx1), refs2.args(ctx2), shapes, t1.dtype, path, classes.get(path, "?")
         )
+        _check_constants(who, n, [refs1(v) for v in ctx1.inputs], [refs2(v) for v in ctx2.inputs])
         if n.dtype != dtype:
             raise fail(who, f"the output of {n.fn.__name__} in {n.where()}", f"be {dtype}", str(n.dtype))
         nodes.append(n)
     output = refs1(out)
     if not isinstance(output, Ref):
         raise fail(who, "the model's output", "depend on its input or parameters", "a constant")
-    return Trace(nodes, output, example, dtype, params, buffers)
+    fixed = {k: np.shape(v.data) for k, v in params.items()} | {k: np.shape(v) for k, v in buffers.items()}
+    return Trace(nodes, output, example, dtype, params, buffers, fixed)
