@@ -39,10 +39,27 @@ def test_zero_division_gives_zero():
 @pytest.mark.parametrize(
     "y_true, y_pred, match",
     [
-        (np.array([0, 1]), np.array([0, 1, 1]), "2 samples"),
-        (np.array([0, 2]), np.array([0, 1]), "0/1"),
-        (np.zeros((2, 2)), np.zeros(4), "shape"),
-        (np.array([0, 1]), np.array([np.nan, 1.0]), "NaN"),
+        (
+            np.array([0, 1]),
+            np.array([0, 1, 1]),
+            r"^metrics: y_true and y_pred_or_prob must have the same number of samples, got 2 and 3$",
+        ),
+        (
+            np.array([0, 2, 3, 2]),
+            np.array([0, 1, 1, 1]),
+            r"^metrics: y_true must hold only 0/1 labels, got also \[2, 3\]$",
+        ),
+        (
+            np.zeros((2, 2)),
+            np.zeros(4),
+            r"^metrics: y_true must have shape \(m,\) or \(m, 1\), got \(2, 2\)$",
+        ),
+        (
+            np.array([0, 1]),
+            np.array([np.nan, 1.0]),
+            r"^metrics: y_pred_or_prob must hold no NaN, got 1 NaN of 2 values$",
+        ),
+        (np.zeros(0), np.zeros(0), r"^metrics: y_true must hold at least one sample, got 0$"),
     ],
 )
 def test_bad_inputs_raise(y_true, y_pred, match):

@@ -162,4 +162,7 @@ def __getattr__(name: str) -> object:
         import importlib
 
         return importlib.import_module(".data.datasets", __name__)
-    raise AttributeError(f"module 'tinygrad_np' has no attribute {name!r}")
+    from .validation import fail
+
+    rule = "be one of the package's names (dir(tinygrad_np) lists them)"
+    raise fail("tinygrad_np", "an attribute", rule, repr(name), error=AttributeError)

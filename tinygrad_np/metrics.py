@@ -32,19 +32,23 @@ def _labels_and_predictions(
     """Flatten both arrays to (m,) and return (true labels, predicted labels) as bool arrays."""
     t = np.asarray(y_true)
     p = np.asarray(y_pred_or_prob)
+    who = "metrics"
     for name, a in (("y_true", t), ("y_pred_or_prob", p)):
         if not (a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1)):
-            raise ValueError(f"{name} must have shape (m,) or (m, 1), got {a.shape}")
+            raise fail(who, name, "have shape (m,) or (m, 1)", a.shape)
     t = t.reshape(-1)
     p = p.reshape(-1)
     if t.shape[0] != p.shape[0]:
-        raise ValueError(f"y_true has {t.shape[0]} samples but y_pred_or_prob has {p.shape[0]}")
+        got = f"{t.shape[0]} and {p.shape[0]}"
+        raise fail(who, "y_true and y_pred_or_prob", "have the same number of samples", got)
     if t.shape[0] == 0:
-        raise ValueError("metrics need at least one sample, got 0")
-    if not np.all((t == 0) | (t == 1)):
-        raise ValueError("y_true must hold only 0/1 labels")
-    if np.any(np.isnan(p.astype(np.float64))):
-        raise ValueError("y_pred_or_prob contains NaN")
+        raise fail(who, "y_true", "hold at least one sample", "0")
+    other = np.unique(t[(t != 0) & (t != 1)])
+    if other.size:
+        raise fail(who, "y_true", "hold only 0/1 labels", f"also {other[:5].tolist()}")
+    nan = int(np.count_nonzero(np.isnan(p.astype(np.float64))))
+    if nan:
+        raise fail(who, "y_pred_or_prob", "hold no NaN", f"{nan} NaN of {p.shape[0]} values")
     return t == 1, p > threshold
 
 

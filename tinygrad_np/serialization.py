@@ -2,7 +2,8 @@
 
 Loading reads every array's header first (:func:`read_header`): names, shapes and dtypes are
 checked, and the sizes the headers claim are compared with the bytes actually stored, before any
-array is allocated. A file that is not an ``.npz`` of plain arrays raises ValueError naming it.
+array is allocated. A file that is not an ``.npz`` of plain arrays raises :class:`WeightsFileError`
+(a ValueError) naming it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import IO, Any, NamedTuple
 
 import numpy as np
 
+from .validation import fail
+
 # Leftovers of a killed write: ".tmp-<8 random characters>-<file name>" (tempfile.mkstemp's pattern).
 TMP_PREFIX = ".tmp-"
 _TMP_NAME = re.compile(r"\.tmp-[a-z0-9_]{8}-.+")
@@ -28,6 +31,11 @@ STALE_SECONDS = 3600.0
 # The most a load() may allocate, in bytes, unless the caller passes max_bytes.
 MAX_BYTES = 8 << 30
 _NPY_MAGIC = b"\x93NUMPY"
+_NPZ = "a tinygrad_np .npz weights file (a zip archive of .npy arrays)"
+
+
+class WeightsFileError(ValueError):
+    """A file that is not an ``.npz`` of plain arrays, or whose headers disagree with its bytes."""
 
 
 def remove_stale(directory: str | os.PathLike[str], pattern: re.Pattern[str] = _TMP_NAME) -> list[str]:
@@ -63,7 +71,8 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     try:
         os.makedirs(directory, exist_ok=True)  # saving into a new folder creates it
     except OSError as e:
-        raise OSError(e.errno, f"{e.strerror} (creating the folder of {path}; nothing was written)") from e
+        got = f"{e.strerror or e} (nothing was written)"
+        raise fail(path, "its folder", "be creatable", got, error=type(e)) from e
     remove_stale(directory)
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix="-" + os.path.basename(path), dir=directory)
     try:
@@ -80,7 +89,8 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         if isinstance(e, OSError) and e.errno is not None and e.filename is None:
-            raise OSError(e.errno, f"{e.strerror} (writing {path}; nothing was changed)", path) from e
+            got = f"{e.strerror} (nothing was changed)"
+            raise fail(path, "the file", "be writable", got, error=type(e)) from e
         raise
 
 
@@ -95,11 +105,13 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     as an uncompressed ``.npz``, atomically. The file is written exactly at ``path``."""
     state = obj.state_dict() if hasattr(obj, "state_dict") else obj
     if not isinstance(state, Mapping):
-        raise TypeError(f"save() takes a model or a dict of arrays, got {type(obj).__name__}")
+        got = f"an object of type {type(obj).__name__}"
+        raise fail("save", "obj", "be a model (with state_dict()) or a dict of arrays", got, error=TypeError)
     arrays = {str(k): np.asarray(v) for k, v in state.items()}
     for k, v in arrays.items():
         if v.dtype == object:
-            raise TypeError(f"save(): {k!r} is an object array, which would need pickle")
+            rule = "hold plain data (an object array would need pickle)"
+            raise fail("save", f"array {k!r}", rule, "dtype object", error=TypeError)
     with atomic_write(path) as f:
         np.savez(f, **arrays)  # type: ignore[arg-type]  # (numpy stubs take the first kwarg for allow_pickle)
 
@@ -112,65 +124,83 @@ class ArrayInfo(NamedTuple):
     nbytes: int
 
 
-def _member_info(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> ArrayInfo:
-    """Parse one member's ``.npy`` header and check it against the bytes stored (ValueError)."""
+def _member_info(path: str, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> ArrayInfo:
+    """Parse one member's ``.npy`` header and check it against the bytes stored (WeightsFileError)."""
+    member = f"its member {info.filename!r}"
     with z.open(info) as f:
         if f.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
-            raise ValueError(f"{info.filename!r} is not a .npy array")
+            raise fail(path, member, "be a .npy array", "no .npy magic string", error=WeightsFileError)
         version = (f.read(1)[0], f.read(1)[0])
         if version == (1, 0):
             shape, _, dtype = np.lib.format.read_array_header_1_0(f)
         elif version == (2, 0):
             shape, _, dtype = np.lib.format.read_array_header_2_0(f)
         else:
-            raise ValueError(f"{info.filename!r} has .npy format version {version}, expected 1.0 or 2.0")
+            rule, got = "have .npy format version 1.0 or 2.0", f"{version[0]}.{version[1]}"
+            raise fail(path, member, rule, got, error=WeightsFileError)
         header_len = f.tell()
     if dtype.hasobject or dtype.kind not in "biufcUS":
-        raise ValueError(f"{info.filename!r} has dtype {dtype}, which would need pickle or is not plain data")
+        rule = "hold plain data (numbers or strings; anything else would need pickle)"
+        raise fail(path, member, rule, f"dtype {dtype}", error=WeightsFileError)
     nbytes = math.prod(shape) * dtype.itemsize
     stored = info.file_size - header_len
     if nbytes != stored:
-        raise ValueError(
-            f"{info.filename!r} claims shape {shape} of {dtype} ({nbytes:,} bytes) but holds {stored:,} bytes"
-        )
+        rule = f"hold the {nbytes:,} bytes its header claims (shape {shape} of {dtype})"
+        raise fail(path, member, rule, f"{stored:,} bytes", error=WeightsFileError)
     return ArrayInfo(tuple(shape), dtype, nbytes)
 
 
 def read_header(path: str | os.PathLike[str], *, max_bytes: int | None = MAX_BYTES) -> dict[str, ArrayInfo]:
     """``{name: ArrayInfo}`` of an ``.npz`` without reading any array.
 
-    FileNotFoundError for a missing file; ValueError naming the file for anything that is not an
-    ``.npz`` of plain arrays whose headers agree with the bytes stored, or whose arrays would take
-    more than ``max_bytes`` in memory (None: no limit).
+    FileNotFoundError for a missing file; :class:`WeightsFileError` (a ValueError) naming the file for
+    anything that is not an ``.npz`` of plain arrays whose headers agree with the bytes stored;
+    ValueError when its arrays would take more than ``max_bytes`` in memory (None: no limit).
     """
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such weights file")
+        raise fail(path, "the weights file", "exist", "nothing at that path", error=FileNotFoundError)
     try:
-        with open(path, "rb") as f:
-            start = f.read(len(_NPY_MAGIC))
-        if start == _NPY_MAGIC:
-            raise ValueError("it holds a single array (.npy), not named arrays (.npz); save with tnp.save")
-        if not zipfile.is_zipfile(path):
-            raise ValueError("it is not an .npz file (a zip archive of .npy arrays)")
-        with zipfile.ZipFile(path) as z:
-            out = {}
-            for info in z.infolist():
-                if not info.filename.endswith(".npy") or info.is_dir():
-                    raise ValueError(f"it holds {info.filename!r}, which is not an .npy array")
-                out[info.filename[: -len(".npy")]] = _member_info(z, info)
+        out = _read_headers(path)
+    except WeightsFileError:
+        raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, SyntaxError, IndexError) as e:
         if isinstance(e, OSError) and not isinstance(e, zipfile.BadZipFile | EOFError):
             if e.filename is not None:
                 raise
-        raise ValueError(f"{path}: not a readable tinygrad_np .npz weights file ({e})") from e
+        raise fail(path, "the file", f"be {_NPZ}", _unreadable(e), error=WeightsFileError) from e
     total = sum(a.nbytes for a in out.values())
     if max_bytes is not None and total > max_bytes:
-        raise ValueError(
-            f"{path}: its arrays would take {total:,} bytes of memory, more than the {max_bytes:,} allowed "
-            "(pass max_bytes to load a file this large)"
-        )
+        rule = f"take at most {max_bytes:,} bytes of memory"
+        fix = "pass max_bytes to load a file this large"
+        raise fail(path, "its arrays", rule, f"{total:,} bytes", fix)
     return out
+
+
+def _read_headers(path: str) -> dict[str, ArrayInfo]:
+    """``{name: ArrayInfo}`` of the file's members; WeightsFileError for a file that is not an .npz."""
+    with open(path, "rb") as f:
+        start = f.read(len(_NPY_MAGIC))
+    if start == _NPY_MAGIC:
+        got, fix = "a single array (.npy)", "save named arrays with tnp.save"
+        raise fail(path, "the file", f"be {_NPZ}", got, fix, WeightsFileError)
+    if not zipfile.is_zipfile(path):
+        got = "an empty file" if not start else "a file that is not a zip archive"
+        raise fail(path, "the file", f"be {_NPZ}", got, error=WeightsFileError)
+    with zipfile.ZipFile(path) as z:
+        out = {}
+        for info in z.infolist():
+            if not info.filename.endswith(".npy") or info.is_dir():
+                got = repr(info.filename)
+                raise fail(path, "every member", "be a .npy array", got, error=WeightsFileError)
+            out[info.filename[: -len(".npy")]] = _member_info(path, z, info)
+    return out
+
+
+def _unreadable(e: BaseException) -> str:
+    """What an error from reading the file says, for "got ...": its type and message."""
+    detail = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    return f"an unreadable one ({detail})"
 
 
 def load(path: str | os.PathLike[str], *, max_bytes: int | None = MAX_BYTES) -> dict[str, np.ndarray]:
@@ -188,6 +218,7 @@ def load(path: str | os.PathLike[str], *, max_bytes: int | None = MAX_BYTES) -> 
             return {k: data[k] for k in header}
     except MemoryError as e:
         total = sum(a.nbytes for a in header.values())
-        raise MemoryError(f"{path}: not enough memory to load its {total:,} bytes of arrays") from e
+        got = f"{total:,} bytes, more than could be allocated"
+        raise fail(path, "its arrays", "fit in memory", got, error=MemoryError) from e
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
-        raise ValueError(f"{path}: not a readable tinygrad_np .npz weights file ({e})") from e
+        raise fail(path, "the file", f"be {_NPZ}", _unreadable(e), error=WeightsFileError) from e

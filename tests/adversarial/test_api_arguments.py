@@ -135,7 +135,7 @@ def params() -> list[Parameter]:
         (lambda: tnp.Adam(params(), betas=0.9), TypeError, "Adam: betas must be a pair"),
         (lambda: tnp.Adam(params(), eps=math.nan), ValueError, "Adam: eps must be a finite number"),
         (lambda: tnp.AdamW(params(), weight_decay=-1), ValueError, "AdamW: weight_decay must be"),
-        (lambda: tnp.SGD([], lr=0.1), ValueError, "empty parameter list"),
+        (lambda: tnp.SGD([], lr=0.1), ValueError, r"SGD: params must hold at least one Parameter, got an empty parameter list"),
         (lambda: tnp.SGD([np.zeros(3)], lr=0.1), TypeError, "not a Parameter"),
     ],
 )

@@ -84,7 +84,16 @@ def failing_fetch(tmp_path: Path, url: str, match: str) -> float:
     start = time.monotonic()
     with pytest.raises(DownloadError, match=match) as info:
         fetch(PINNED, cache, base_urls=[url])
-    assert "Nothing was saved" in str(info.value)
+    first, *failures, saved = str(info.value).splitlines()
+    assert (
+        first
+        == "fetch: a.bin must be downloaded from one of the URLs with its pinned size and sha256, got these failures:"
+    )
+    assert failures and failures[0].startswith(f"  {url}/a.bin: ")
+    assert (
+        saved
+        == f"Nothing was saved in {cache}. To use files you already have, pass --data DIR or set TINYGRAD_NP_DATA."
+    )
     assert not cache.exists()
     return time.monotonic() - start
 
@@ -110,11 +119,21 @@ def test_a_silent_server_stops_at_the_deadline(hostile, tmp_path: Path, deadline
 
 
 def test_an_endless_stream_stops_at_the_pinned_size(hostile, tmp_path: Path) -> None:
-    failing_fetch(tmp_path, hostile("endless"), r"sent more than the expected 1,100 bytes")
+    failing_fetch(
+        tmp_path,
+        hostile("endless"),
+        r"endless/a\.bin: the file must be 1,100 bytes \(its pinned size\), got more bytes sent by the server "
+        r"\(the download was stopped there\)\n",
+    )
 
 
 def test_a_content_length_of_10_12_is_refused_before_any_byte(hostile, tmp_path: Path) -> None:
-    failing_fetch(tmp_path, hostile("oversized"), r"announced 1,000,000,000,000 bytes, expected 1,100")
+    failing_fetch(
+        tmp_path,
+        hostile("oversized"),
+        r"oversized/a\.bin: the file must be 1,100 bytes \(its pinned size\), got 1,000,000,000,000 bytes "
+        r"announced by the server\n",
+    )
 
 
 def test_a_server_sending_more_than_it_announced_is_cut_off(hostile, tmp_path: Path) -> None:
@@ -149,7 +168,9 @@ def test_the_deadline_falls_back_to_the_next_mirror_only_while_time_is_left(
 @pytest.mark.parametrize("raw", ["0", "-5", "soon", "nan", "inf"])
 def test_a_bad_timeout_variable_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
     monkeypatch.setenv(TIMEOUT_ENV, raw)
-    with pytest.raises(ValueError, match=rf"{TIMEOUT_ENV} must be a number of seconds > 0, got '{raw}'"):
+    with pytest.raises(
+        ValueError, match=rf"^fetch: {TIMEOUT_ENV} must be a number of seconds > 0, got '{raw}'$"
+    ):
         download_timeout()
 
 

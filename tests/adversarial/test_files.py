@@ -47,7 +47,11 @@ def test_a_npy_renamed_npz_is_named_as_such(tmp_path: Path) -> None:
     path = tmp_path / "w.npz"
     with open(path, "wb") as f:
         np.save(f, np.zeros(3))
-    with pytest.raises(ValueError, match=r"w\.npz: .*single array \(\.npy\), not named arrays"):
+    with pytest.raises(
+        ValueError,
+        match=r"w\.npz: the file must be a tinygrad_np \.npz weights file \(a zip archive of \.npy arrays\), "
+        r"got a single array \(\.npy\); save named arrays with tnp\.save$",
+    ):
         tiny_model().load(path)
 
 
@@ -57,7 +61,12 @@ def test_random_bytes_or_text_give_a_clear_error_without_pickle_advice(tmp_path:
     path.write_bytes(content)
     model = tiny_model()
     before = model.state_dict()
-    with pytest.raises(ValueError, match=r"junk\.npz: not a readable tinygrad_np \.npz") as info:
+    got = "an empty file" if not content else "a file that is not a zip archive"
+    with pytest.raises(
+        ValueError,
+        match=r"junk\.npz: the file must be a tinygrad_np \.npz weights file \(a zip archive of \.npy arrays\), "
+        rf"got {got}$",
+    ) as info:
         model.load(path)
     assert "pickle" not in str(info.value)
     assert_unchanged(model, before)
@@ -67,7 +76,11 @@ def test_a_pickled_member_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "pickled.npz"
     with zipfile.ZipFile(path, "w") as z, z.open("0.weight.npy", "w") as f:
         np.lib.format.write_array(f, np.array([{"evil": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(ValueError, match=r"pickled\.npz.*would need pickle"):
+    with pytest.raises(
+        ValueError,
+        match=r"pickled\.npz: its member '0\.weight\.npy' must hold plain data \(numbers or strings; anything "
+        r"else would need pickle\), got dtype object$",
+    ):
         tnp.load(path)
 
 
@@ -75,7 +88,11 @@ def test_a_header_claiming_8_tib_is_refused_before_allocating(tmp_path: Path, mo
     path = tmp_path / "huge.npz"
     write_npz_member(path, "0.weight.npy", {"descr": "<f8", "fortran_order": False, "shape": (1 << 40,)})
     monkeypatch.setattr(np, "load", _no_array_reads)
-    with pytest.raises(ValueError, match=r"huge\.npz: .*claims shape \(1099511627776,\).*holds 0 bytes"):
+    with pytest.raises(
+        ValueError,
+        match=r"huge\.npz: its member '0\.weight\.npy' must hold the 8,796,093,022,208 bytes its header claims "
+        r"\(shape \(1099511627776,\) of float64\), got 0 bytes$",
+    ):
         tnp.load(path)
 
 
@@ -83,7 +100,11 @@ def test_a_consistent_file_beyond_max_bytes_is_refused(tmp_path: Path, monkeypat
     path = tmp_path / "big.npz"
     tnp.save({"a": np.zeros(1000)}, path)
     monkeypatch.setattr(np, "load", _no_array_reads)
-    with pytest.raises(ValueError, match=r"big\.npz: its arrays would take 8,000 bytes.*more than the 100"):
+    with pytest.raises(
+        ValueError,
+        match=r"big\.npz: its arrays must take at most 100 bytes of memory, got 8,000 bytes; pass max_bytes to "
+        r"load a file this large$",
+    ):
         tnp.load(path, max_bytes=100)
 
 
@@ -120,12 +141,17 @@ def test_memory_error_names_the_file(tmp_path: Path, monkeypatch) -> None:
         raise MemoryError
 
     monkeypatch.setattr(np, "load", out_of_memory)
-    with pytest.raises(MemoryError, match=r"w\.npz: not enough memory"):
+    with pytest.raises(
+        MemoryError,
+        match=r"w\.npz: its arrays must fit in memory, got [\d,]+ bytes, more than could be allocated$",
+    ):
         tnp.load(path)
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"nope\.npz"):
+    with pytest.raises(
+        FileNotFoundError, match=r"nope\.npz: the weights file must exist, got nothing at that path$"
+    ):
         tiny_model().load(tmp_path / "nope.npz")
 
 
@@ -274,7 +300,11 @@ def test_a_valid_small_file_reads(tmp_path: Path) -> None:
 
 def test_zero_images(tmp_path: Path) -> None:
     path = write_h5(tmp_path / "empty.h5", n=0)
-    with pytest.raises(ValueError, match=r"empty\.h5: train_set_x declares 0 images, expected between 1"):
+    with pytest.raises(
+        ValueError,
+        match=rf"empty\.h5: train_set_x must hold between 1 and {MAX_IMAGES} images, got 0 \(its declared shape "
+        r"is \(0, 64, 64, 3\)\)$",
+    ):
         read_h5(path, "train")
 
 
@@ -313,7 +343,8 @@ def test_a_small_compressed_file_declaring_200000_images(tmp_path: Path, monkeyp
     monkeypatch.setattr(h5py.Dataset, "__getitem__", _no_array_reads)
     with pytest.raises(
         ValueError,
-        match=rf"bomb\.h5: train_set_x declares 200000 images, expected between 1 and {MAX_IMAGES}",
+        match=rf"bomb\.h5: train_set_x must hold between 1 and {MAX_IMAGES} images, got 200000 \(its declared "
+        r"shape is \(200000, 64, 64, 3\)\)$",
     ):
         read_h5(path, "train")
 
@@ -323,26 +354,29 @@ def test_a_small_compressed_file_declaring_200000_images(tmp_path: Path, monkeyp
     [
         (
             {"train_set_x": lambda f, k: f.__setitem__(k, np.zeros((3, 64, 64, 3), np.float32))},
-            r"dtype float32, expected uint8",
+            r"train_set_x must have dtype uint8, got float32$",
         ),
         (
             {"train_set_x": lambda f, k: f.__setitem__(k, np.zeros((3, 32, 32, 3), np.uint8))},
-            r"shape \(3, 32, 32, 3\)",
+            r"train_set_x must have shape \(m, 64, 64, 3\), got \(3, 32, 32, 3\)$",
         ),
         (
             {"train_set_y": lambda f, k: f.__setitem__(k, np.zeros(5, np.int64))},
-            r"train_set_y has shape \(5,\)",
+            r"train_set_y must have shape \(3,\) to match train_set_x, got \(5,\)$",
         ),
         (
             {"train_set_y": lambda f, k: f.__setitem__(k, np.zeros(3, np.float64))},
-            r"train_set_y has dtype float64",
+            r"train_set_y must have an integer dtype, got float64$",
         ),
-        ({"train_set_y": lambda f, k: f.__setitem__(k, np.full(3, 7))}, r"values other than 0 and 1"),
+        (
+            {"train_set_y": lambda f, k: f.__setitem__(k, np.full(3, 7))},
+            r"train_set_y must hold only the labels 0 and 1, got also \[7\]$",
+        ),
     ],
 )
 def test_wrong_dtypes_and_shapes(tmp_path: Path, override, match) -> None:
     path = write_h5(tmp_path / "bad.h5", **override)
-    with pytest.raises(ValueError, match=r"bad\.h5: .*" + match):
+    with pytest.raises(ValueError, match=r"bad\.h5: " + match):
         read_h5(path, "train")
 
 
@@ -350,5 +384,8 @@ def test_wrong_dtypes_and_shapes(tmp_path: Path, override, match) -> None:
 def test_not_hdf5_or_truncated(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "broken.h5"
     path.write_bytes(content)
-    with pytest.raises(ValueError, match=r"broken\.h5: not a readable HDF5 file"):
+    with pytest.raises(
+        ValueError,
+        match=r"broken\.h5: the file must be a readable HDF5 file, got one h5py cannot read \(.+\)$",
+    ):
         read_h5(path, "train")

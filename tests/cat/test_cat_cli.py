@@ -87,7 +87,10 @@ def test_train_h5_float32_default_out(h5_data: Path, tmp_path: Path, monkeypatch
 def test_train_bad_data_folder(tmp_path: Path, capsys) -> None:
     assert main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and str(tmp_path) in err and "no cat data found" in err
+    assert err == (
+        f"error: {tmp_path}: the folder must hold the cat data: train_catvnoncat.h5 and test_catvnoncat.h5, "
+        "or train/ and test/ folders of images, got neither\n"
+    )
     assert not (tmp_path / "o").exists()
 
 
@@ -145,8 +148,11 @@ def test_predict_mixed_files(weights: Path, tmp_path: Path, capsys) -> None:
         assert (float(prob.rstrip(")")) > 0.5) == (label == "cat")
     err_lines = captured.err.splitlines()
     assert len(err_lines) == 2
-    assert err_lines[0].startswith(f"error: {text}: ") and "not an image" in err_lines[0]
-    assert err_lines[1] == f"error: {missing}: file not found"
+    assert (
+        err_lines[0]
+        == f"error: {text}: the file must be an image Pillow can read, got a format it does not recognise"
+    )
+    assert err_lines[1] == f"error: {missing}: the file must exist, got nothing at that path"
 
 
 def test_predict_all_good_exit_0(weights: Path, tmp_path: Path, capsys) -> None:

@@ -90,5 +90,8 @@ def test_binary_report() -> None:
     assert r["f1"] == pytest.approx(2 / 3)
     none = binary_report(np.zeros(3), np.zeros(3))
     assert none["precision"] == none["recall"] == none["f1"] == 0.0 and none["accuracy"] == 1.0
-    with pytest.raises(ValueError, match="3 samples but .* has 2"):
+    with pytest.raises(
+        ValueError,
+        match=r"^metrics: y_true and y_pred_or_prob must have the same number of samples, got 3 and 2$",
+    ):
         binary_report(np.zeros(3), np.zeros(2))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,9 @@ def test_read_idx_roundtrip(tmp_path: Path, gz: bool) -> None:
 
 def test_raw_bytes_in_a_gz_named_file_are_an_error(tmp_path: Path) -> None:
     p = write_idx(tmp_path / "x.gz", idx_bytes(np.zeros((2, 28, 28))), gz=False)
-    with pytest.raises(IDXError, match=r"x\.gz: not a gzip file"):
+    with pytest.raises(
+        IDXError, match=r"x\.gz: a \.gz file must start with the gzip signature 1f 8b, got the bytes 00 00$"
+    ):
         read_idx(p, IMAGES_MAGIC)
 
 
@@ -46,18 +49,32 @@ def test_wrong_magic_names_both_kinds(tmp_path: Path) -> None:
     labels = write_idx(tmp_path / "labels.gz", idx_bytes(np.zeros(5)))
     with pytest.raises(
         IDXError,
-        match=r"labels\.gz: wrong magic number 0x00000801 \(IDX labels\), expected 0x00000803 \(IDX images\)",
+        match=r"labels\.gz: the magic number must be 0x00000803 \(IDX images\), got 0x00000801 \(IDX labels\)$",
     ):
         read_idx(labels, IMAGES_MAGIC, (28, 28))
     other = write_idx(tmp_path / "other", b"PK\x03\x04" + bytes(20))
-    with pytest.raises(IDXError, match=r"other: wrong magic number 0x504b0304 \(not an IDX ubyte file\)"):
+    with pytest.raises(
+        IDXError,
+        match=r"other: the magic number must be 0x00000801 \(IDX labels\), got 0x504b0304 \(not an IDX ubyte file\)$",
+    ):
         read_idx(other, LABELS_MAGIC)
 
 
 @pytest.mark.parametrize("gz", [True, False])
 @pytest.mark.parametrize(
     ("cut", "message"),
-    [(2, "too short for the 4-byte"), (10, "truncated header"), (16 + 28 * 28 + 5, "truncated: 805 bytes")],
+    [
+        (2, r"t(\.gz)?: the file must hold the 4-byte IDX magic number, got 2 bytes \(truncated\)$"),
+        (
+            10,
+            r"t(\.gz)?: the file must hold the 16-byte header of a 3-d IDX file, got 10 bytes \(a truncated header\)$",
+        ),
+        (
+            16 + 28 * 28 + 5,
+            r"t(\.gz)?: the file must be 1584 bytes( uncompressed)? as its header \(2, 28, 28\) promises, "
+            r"got 805 bytes \(truncated\)$",
+        ),
+    ],
 )
 def test_truncated_idx(tmp_path: Path, gz: bool, cut: int, message: str) -> None:
     data = idx_bytes(np.ones((2, 28, 28)))[:cut]
@@ -69,11 +86,12 @@ def test_truncated_idx(tmp_path: Path, gz: bool, cut: int, message: str) -> None
 def test_trailing_bytes_and_wrong_size(tmp_path: Path) -> None:
     p = write_idx(tmp_path / "long", idx_bytes(np.ones((2, 28, 28))) + b"\0")
     with pytest.raises(
-        IDXError, match=r"long: trailing bytes: 1585 bytes, the header \(2, 28, 28\) promises 1584"
+        IDXError,
+        match=r"long: the file must be 1584 bytes as its header \(2, 28, 28\) promises, got 1585 bytes \(trailing bytes\)$",
     ):
         read_idx(p, IMAGES_MAGIC, (28, 28))
     q = write_idx(tmp_path / "small", idx_bytes(np.ones((2, 32, 32))))
-    with pytest.raises(IDXError, match=r"small: items are \(32, 32\) in the header, expected \(28, 28\)"):
+    with pytest.raises(IDXError, match=r"small: the header's item shape must be \(28, 28\), got \(32, 32\)$"):
         read_idx(q, IMAGES_MAGIC, (28, 28))
 
 
@@ -81,17 +99,22 @@ def test_truncated_and_corrupt_gzip(tmp_path: Path) -> None:
     packed = gzip.compress(idx_bytes(np.arange(2 * 28 * 28).reshape(2, 28, 28) % 251), mtime=0)
     short = tmp_path / "short.gz"
     short.write_bytes(packed[: len(packed) // 2])
-    with pytest.raises(IDXError, match=r"short\.gz: truncated gzip file"):
+    with pytest.raises(
+        IDXError,
+        match=r"short\.gz: the gzip file must be complete, got a truncated one \(the compressed stream ends early\)$",
+    ):
         read_idx(short, IMAGES_MAGIC)
     bad = bytearray(packed)
     bad[-6] ^= 0xFF  # the CRC-32 of the trailer
     (tmp_path / "crc.gz").write_bytes(bytes(bad))
-    with pytest.raises(IDXError, match=r"crc\.gz: corrupt gzip file \(CRC check failed"):
+    with pytest.raises(
+        IDXError, match=r"crc\.gz: the gzip file must be intact, got a corrupt one \(CRC check failed"
+    ):
         read_idx(tmp_path / "crc.gz", IMAGES_MAGIC)
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match=r"nope\.gz: file not found"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.gz: the file must exist, got nothing at that path$"):
         read_idx(tmp_path / "nope.gz", IMAGES_MAGIC)
 
 
@@ -118,13 +141,23 @@ def test_load_errors(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="dtype must be a float type"):
         load_fashion_mnist(folder, dtype=np.uint8)
     write_idx(folder / "t10k-labels-idx1-ubyte.gz", idx_bytes(np.zeros(9)))
-    with pytest.raises(IDXError, match=r"t10k-labels-idx1-ubyte\.gz: 9 labels for the 10 images"):
+    with pytest.raises(
+        IDXError,
+        match=r"t10k-labels-idx1-ubyte\.gz: the number of labels must equal the 10 images of "
+        + re.escape(str(folder / "t10k-images-idx3-ubyte.gz"))
+        + ", got 9$",
+    ):
         load_fashion_mnist(folder)
     write_idx(folder / "t10k-labels-idx1-ubyte.gz", idx_bytes(np.full(10, 10)))
-    with pytest.raises(IDXError, match=r"label 10 is out of range; classes are 0\.\.9"):
+    with pytest.raises(
+        IDXError, match=r"t10k-labels-idx1-ubyte\.gz: the labels must be class indices 0\.\.9, got label 10$"
+    ):
         load_fashion_mnist(folder)
     (folder / "train-images-idx3-ubyte.gz").unlink()
-    with pytest.raises(FileNotFoundError, match=r"files missing: train-images-idx3-ubyte\.gz"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"fm: the folder must hold the four Fashion-MNIST files, got no train-images-idx3-ubyte\.gz$",
+    ):
         load_fashion_mnist(folder)
 
 
@@ -150,10 +183,12 @@ def test_finder_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_env: P
     assert find_fashion_mnist_dir(explicit) == explicit  # the argument beats the environment
     assert find_fashion_mnist_dir() == tmp_path / "env" / "fashion-mnist"
     monkeypatch.delenv("TINYGRAD_NP_DATA")
-    with pytest.raises(
-        FileNotFoundError,
-        match=r"pass --data DIR, set TINYGRAD_NP_DATA .*download into .*cache/fashion-mnist",
-    ):
+    message = (
+        "Fashion-MNIST: the files must be in a given folder, $TINYGRAD_NP_DATA/fashion-mnist or the verified "
+        f"cache, got none verified in {no_env}, and download=False; pass --data DIR, set TINYGRAD_NP_DATA (to a "
+        f"folder with a fashion-mnist/ sub-folder), or allow the download into {no_env}"
+    )
+    with pytest.raises(FileNotFoundError, match=f"^{re.escape(message)}$"):
         find_fashion_mnist_dir(download=False)
     assert not no_env.exists()
 
@@ -232,6 +267,7 @@ def test_real_files_verify_and_load(tmp_path: Path) -> None:
     (copy / labels).write_bytes(gzip.compress(gzip.decompress((FASHION / labels).read_bytes())[:-100]))
     with pytest.raises(
         IDXError,
-        match=r"t10k-labels-idx1-ubyte\.gz: truncated: 9908 bytes uncompressed, the header \(10000,\) promises 10008",
+        match=r"t10k-labels-idx1-ubyte\.gz: the file must be 10008 bytes uncompressed as its header \(10000,\) "
+        r"promises, got 9908 bytes \(truncated\)$",
     ):
         load_fashion_mnist(copy)

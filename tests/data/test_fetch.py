@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -57,12 +58,27 @@ def test_corrupted_download_leaves_nothing(serve, synthetic, tmp_path: Path, dam
     bad = b"X" + data[1:] if damage == "same size, wrong bytes" else data[:-10]
     (served / "b.bin").write_bytes(bad)
     cache = tmp_path / "cache"
+    base = serve(served)
     with pytest.raises(DownloadError) as info:
-        fetch(files, cache, base_urls=[serve(served)])
-    message = str(info.value)
-    assert "b.bin" in message and "checksum check failed" in message
-    assert ("size mismatch" in message) == (damage == "truncated")
-    assert "Nothing was saved" in message
+        fetch(files, cache, base_urls=[base])
+    first, failure, saved = str(info.value).splitlines()
+    assert (
+        first
+        == "fetch: b.bin must be downloaded from one of the URLs with its pinned size and sha256, got these failures:"
+    )
+    url = f"{base}/b.bin"
+    if damage == "truncated":  # the server announces the size it has: refused before any byte is read
+        size = files["b.bin"].size
+        assert (
+            failure
+            == f"  {url}: the file must be {size:,} bytes (its pinned size), got {size - 10:,} bytes announced by the server"
+        )
+    else:
+        assert failure.startswith(f"  {url}: checksum check failed: ")
+    assert (
+        saved
+        == f"Nothing was saved in {cache}. To use files you already have, pass --data DIR or set TINYGRAD_NP_DATA."
+    )
     assert not cache.exists()  # a.bin downloaded fine but is not kept either: all or nothing
 
 
@@ -101,8 +117,14 @@ def test_corrupted_cache_file_is_replaced(serve, synthetic, tmp_path: Path) -> N
 
 def test_no_download_allowed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TINYGRAD_NP_DATA", raising=False)
-    with pytest.raises(FileNotFoundError, match="TINYGRAD_NP_DATA"):
-        find_data_dir(download=False, cache_dir=tmp_path / "empty")
+    cache = tmp_path / "empty"
+    message = (
+        "cat data: the files must be in a given folder, $TINYGRAD_NP_DATA or the verified cache, got none "
+        f"verified in {cache}, and download=False; pass --data DIR, set TINYGRAD_NP_DATA, or allow the download "
+        f"into {cache}"
+    )
+    with pytest.raises(FileNotFoundError, match=f"^{re.escape(message)}$"):
+        find_data_dir(download=False, cache_dir=cache)
 
 
 def test_explicit_folder_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

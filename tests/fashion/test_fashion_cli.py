@@ -128,11 +128,16 @@ def test_expected_failures_are_one_error_line(data: Path, tmp_path: Path, argv, 
 
 def test_missing_data_and_bad_weights(tmp_path: Path, capsys) -> None:
     assert main(["train", "--data", str(tmp_path / "nowhere")]) == 2
-    assert "error:" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path / 'nowhere'}: the Fashion-MNIST folder must exist, got nothing at that path\n"
+    )
     bad = write_fashion_folder(tmp_path / "bad", 20, 10)
     (bad / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b broken")
     assert main(["train", "--data", str(bad), "--val-size", "5"]) == 2
-    assert "train-images-idx3-ubyte.gz: truncated gzip file" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"error: {bad / 'train-images-idx3-ubyte.gz'}: the gzip file must be complete, got a truncated one "
+        "(the compressed stream ends early)\n"
+    )
     assert not Path("runs").exists() or not any(
         p.name.startswith("fashion-") and not any(p.iterdir()) for p in Path("runs").iterdir()
     )

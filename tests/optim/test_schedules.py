@@ -75,12 +75,20 @@ def test_state_dict_resumes_the_same_sequence():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="step_size"):
+    with pytest.raises(ValueError, match=r"^StepLR: step_size must be >= 1, got 0$"):
         StepLR(_Opt(0.1), step_size=0)
-    with pytest.raises(ValueError, match="T_max"):
+    with pytest.raises(ValueError, match=r"^CosineAnnealingLR: T_max must be >= 1, got 0$"):
         CosineAnnealingLR(_Opt(0.1), T_max=0)
-    with pytest.raises(TypeError, match="lr"):
+    with pytest.raises(
+        TypeError,
+        match=r"^StepLR: optimizer must have an \.lr attribute to schedule, got an object of type object$",
+    ):
         StepLR(object(), step_size=1)
+    with pytest.raises(
+        KeyError,
+        match=r"StepLR\.load_state_dict: state must have the keys 'base_lr' and 'last_epoch', got \['last_epoch'\] missing",
+    ):
+        StepLR(_Opt(0.1), step_size=1).load_state_dict({"base_lr": np.array(0.1)})
 
 
 @pytest.mark.parametrize(

@@ -61,11 +61,12 @@ def _render(dot: str, path: str) -> None:
         raise fail("draw_graph", "path", "end in .svg or .png", path)
     exe = shutil.which("dot")
     if exe is None:
-        raise RuntimeError(
-            "draw_graph: rendering needs Graphviz's `dot` program, which is not installed; install it with "
-            "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
+        fix = (
+            "install it with `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
             "`conda install graphviz`, or call draw_graph(t) without a path to get the DOT text"
         )
+        rule = "have Graphviz's `dot` program installed"
+        raise fail("draw_graph", "rendering to a file", rule, "no `dot` on the PATH", fix, RuntimeError)
     image = subprocess.run([exe, f"-T{fmt}"], input=dot.encode(), capture_output=True, check=True).stdout
     with atomic_write(path) as f:
         f.write(image)

@@ -30,7 +30,10 @@ class ModuleList(Module):
             self.layers.append(m)
 
     def forward(self, x: Any) -> Any:
-        raise TypeError("ModuleList: a ModuleList is not callable; call its items: for b in blocks: x = b(x)")
+        raise TypeError(
+            "ModuleList: a ModuleList must not be called, got a call; "
+            "call its items: for b in blocks: x = b(x)"
+        )
 
     def _from_layers(self: C, layers: list[Module]) -> C:
         """A new container of this kind holding ``layers`` (for slices)."""

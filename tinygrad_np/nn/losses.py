@@ -81,7 +81,9 @@ class Loss:
 
     def _cached(self) -> Any:
         if self._cache is None:
-            raise RuntimeError(f"{self!r}.backward() called before the loss was computed")
+            raise RuntimeError(
+                f"{self!r}.backward(): the loss must be computed first, got backward() before it"
+            )
         return self._cache
 
     def _check(self, pred: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:

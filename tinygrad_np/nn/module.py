@@ -60,8 +60,8 @@ class Module:
         if self._hand_written():
             if isinstance(x, Tensor):
                 raise TypeError(
-                    f"{self!r}: a layer with a hand-written backward takes ndarrays, got a Tensor; to use it "
-                    "in a graph, write its formula as a tnp.Function (see docs/autodiff.md)"
+                    f"{self!r}: the input of a layer with a hand-written backward must be an ndarray, got a "
+                    "Tensor; to use it in a graph, write its formula as a tnp.Function (see docs/autodiff.md)"
                 )
             return self.forward(x, *args, **kwargs)
         if isinstance(x, Tensor):
@@ -76,7 +76,7 @@ class Module:
         xt = Tensor(self._check_input(x), requires_grad=True)
         out = self.forward(xt, *args, **kwargs)
         if not isinstance(out, Tensor):
-            raise TypeError(f"{self._name()}.forward must return a Tensor, got a {type(out).__name__}")
+            raise TypeError(f"{self._name()}: forward must return a Tensor, got a {type(out).__name__}")
         self._cache = (xt, out) if out.requires_grad else None  # None under no_grad()
         return out.data
 
@@ -277,7 +277,9 @@ class Module:
     def _cached(self) -> Any:
         """The cache left by forward, or a RuntimeError naming the layer."""
         if self._cache is None:
-            raise RuntimeError(f"{self!r}.backward() called before forward(): run forward first")
+            raise RuntimeError(
+                f"{self!r}.backward(): forward must run first, got backward() before forward()"
+            )
         return self._cache
 
     def _check_grad(self, grad_out: Any, out_shape: tuple[int, ...]) -> np.ndarray:

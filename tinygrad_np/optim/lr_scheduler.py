@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from ..validation import fail
+
 __all__ = [
     "CosineAnnealingLR",
     "ExponentialLR",
@@ -37,7 +39,10 @@ class LRScheduler:
 
     def __init__(self, optimizer: Any) -> None:
         if not hasattr(optimizer, "lr"):
-            raise TypeError(f"{type(optimizer).__name__} has no .lr attribute to schedule")
+            got = f"an object of type {type(optimizer).__name__}"
+            raise fail(
+                type(self).__name__, "optimizer", "have an .lr attribute to schedule", got, error=TypeError
+            )
         self.optimizer = optimizer
         self.base_lr = float(optimizer.lr)
         self.last_epoch = 0
@@ -65,7 +70,8 @@ class LRScheduler:
         """Restore ``base_lr`` and ``last_epoch`` and set the optimiser's lr accordingly."""
         missing = {"base_lr", "last_epoch"} - set(state)
         if missing:
-            raise KeyError(f"{type(self).__name__}.load_state_dict: missing {sorted(missing)}")
+            who, got = f"{type(self).__name__}.load_state_dict", f"{sorted(missing)} missing"
+            raise fail(who, "state", "have the keys 'base_lr' and 'last_epoch'", got, error=KeyError)
         self.base_lr = float(state["base_lr"])
         self.last_epoch = int(state["last_epoch"])
         self.optimizer.lr = self.lr_at(self.last_epoch)
@@ -79,7 +85,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1) -> None:
         if step_size < 1:
-            raise ValueError(f"step_size must be >= 1, got {step_size}")
+            raise fail("StepLR", "step_size", "be >= 1", step_size)
         self.step_size = int(step_size)
         self.gamma = float(gamma)
         super().__init__(optimizer)
@@ -123,7 +129,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0) -> None:
         if T_max < 1:
-            raise ValueError(f"T_max must be >= 1, got {T_max}")
+            raise fail("CosineAnnealingLR", "T_max", "be >= 1", T_max)
         self.T_max = int(T_max)
         self.eta_min = float(eta_min)
         super().__init__(optimizer)

@@ -48,15 +48,16 @@ class Optimizer:
     def __init__(self, params: Iterable[Parameter], lr: float) -> None:
         self.params: list[Parameter] = list(params)
         if not self.params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+            raise fail(
+                type(self).__name__, "params", "hold at least one Parameter", "an empty parameter list"
+            )
         for i, p in enumerate(self.params):
             if not isinstance(p, Parameter):
-                raise TypeError(
-                    f"{type(self).__name__}: item {i} is a {type(p).__name__}, not a Parameter "
-                    "(pass model.parameters())"
-                )
+                got = f"a {type(p).__name__}, not a Parameter"
+                raise fail(type(self).__name__, f"params item {i}", "be a Parameter", got,
+                           "pass model.parameters()", TypeError)  # fmt: skip
         if len({id(p) for p in self.params}) != len(self.params):
-            raise ValueError(f"{type(self).__name__}: a parameter appears more than once")
+            raise fail(type(self).__name__, "params", "hold each Parameter once", "a parameter twice")
         self.lr = lr
         self.state: dict[Parameter, dict[str, Any]] = {}
 
@@ -128,14 +129,13 @@ class Optimizer:
         hparams = self._hparams()
         saved_h = split(state, "hparams")
         if set(saved_h) != set(hparams):
-            raise KeyError(
-                f"{who}: hyper-parameters {sorted(saved_h)} in the state, {sorted(hparams)} expected"
-            )
+            rule = f"be {sorted(hparams)}"
+            raise fail(who, "the state's hyper-parameters", rule, sorted(saved_h), error=KeyError)
         extra = [
             k for k in state if k not in ("type", "n_params") and not k.startswith(("hparams/", "state/"))
         ]
         if extra:
-            raise KeyError(f"{who}: unexpected keys {extra}")
+            raise fail(who, "the state", "have no other keys", f"unexpected keys {extra}", error=KeyError)
         values = {k: _setting(who, f"hparams/{k}", saved_h[k], hparams[k]) for k in hparams}
         values = self._checked(who, "hparams/", values)
         new_state = self._checked_state(who, split(state, "state"))

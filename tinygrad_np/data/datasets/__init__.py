@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from ...validation import fail
 from .catvnoncat import FILES, CatData, load_catvnoncat, make_split, read_h5, to_features
-from .extras import missing_hint, require
+from .extras import missing_hint, missing_module, require
 from .fashion_mnist import (
     FASHION_MNIST_CLASSES,
     FASHION_MNIST_FILES,
@@ -72,6 +73,7 @@ __all__ = [
     "load_image_folder",
     "make_split",
     "missing_hint",
+    "missing_module",
     "read_h5",
     "read_idx",
     "require",
@@ -100,21 +102,21 @@ def load_dataset(
         return _load_dataset(data, dtype, download, label_by, folder_options)
     except ModuleNotFoundError as exc:
         if exc.name in ("h5py", "PIL", "pooch", "requests", "platformdirs") and "extra" not in str(exc):
-            raise ModuleNotFoundError(missing_hint(exc.name), name=exc.name) from None
+            raise missing_module(exc.name) from None
         raise
 
 
 def _load_dataset(data, dtype, download: bool, label_by: str, options: dict[str, Any]) -> CatData:
     root = find_data_dir(data, download=download)
     if not root.is_dir():
-        raise FileNotFoundError(f"{root}: data folder not found")
+        got = "a file" if root.exists() else "nothing at that path"
+        raise fail(str(root), "the data folder", "exist", got, error=FileNotFoundError)
     if any((root / name).exists() for name in FILES.values()):
         if label_by != "auto":
-            raise ValueError(f"{root}: label_by={label_by!r} is for image folders; HDF5 files carry labels")
+            rule = "be 'auto' for the HDF5 files (they carry their labels; the rules are for image folders)"
+            raise fail(str(root), "label_by", rule, repr(label_by))
         return load_catvnoncat(root, dtype=dtype)
     if is_image_folder(root):
         return load_image_folder(root, dtype=dtype, label_by=label_by, **options)
-    raise FileNotFoundError(
-        f"{root}: no cat data found; expected {FILES['train']} and {FILES['test']}, "
-        "or train/ and test/ folders of images"
-    )
+    rule = f"hold the cat data: {FILES['train']} and {FILES['test']}, or train/ and test/ folders of images"
+    raise fail(str(root), "the folder", rule, "neither", error=FileNotFoundError)

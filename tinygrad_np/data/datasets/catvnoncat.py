@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ...validation import fail
+
 IMAGE_SHAPE = (64, 64, 3)
 # The most images a file may declare: checked from the dataset's shape before anything is read, so a
 # small compressed file declaring millions of images is rejected without allocating them.
@@ -47,7 +49,8 @@ def to_features(images: np.ndarray, dtype: np.dtype | type = np.float64) -> np.n
     """(m, 64, 64, 3) uint8 -> (m, 12288) float of ``dtype`` scaled to [0, 1] (pixels / 255)."""
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
-        raise TypeError(f"dtype must be a float type such as float64 or float32, got {dtype}")
+        rule = "be a float type such as float64 or float32"
+        raise fail("to_features", "dtype", rule, str(dtype), error=TypeError)
     flat = np.asarray(images).reshape(len(images), -1)
     return flat.astype(dtype) / dtype.type(255)
 
@@ -95,21 +98,24 @@ def read_h5(path: str | os.PathLike[str], split: str) -> tuple[np.ndarray, np.nd
 
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: file not found")
+        got = "a folder" if path.is_dir() else "nothing at that path"
+        raise fail(str(path), "the file", "exist", got, error=FileNotFoundError)
     x_key, y_key = f"{split}_set_x", f"{split}_set_y"
     try:
         with h5py.File(path, "r") as f:
             found = sorted(f.keys())
             for key in (x_key, y_key, "list_classes"):
                 if key not in f:
-                    raise ValueError(f"{path}: missing key {key!r} (found {found})")
+                    raise fail(str(path), "the file", f"hold the key {key!r}", f"the keys {found}")
                 _check_dataset(h5py, f, path, key)
             _check_shapes(path, f[x_key], f[y_key], f["list_classes"], x_key, y_key)
             images, labels, classes = f[x_key][()], f[y_key][()], f["list_classes"][()]
     except ValueError:
         raise
     except (OSError, KeyError, TypeError, RuntimeError) as exc:
-        raise ValueError(f"{path}: not a readable HDF5 file ({exc})") from None
+        raise fail(
+            str(path), "the file", "be a readable HDF5 file", f"one h5py cannot read ({exc})"
+        ) from None
     return _validate(path, images, labels, classes, x_key, y_key)
 
 
@@ -117,48 +123,52 @@ def _check_dataset(h5py, f, path: Path, key: str) -> None:
     """``key`` must be a dataset stored in the file itself (not a group, not a link to another file)."""
     link = f.get(key, getlink=True)
     if not isinstance(link, h5py.HardLink):
-        raise ValueError(
-            f"{path}: {key!r} must be a dataset stored in the file, got a {type(link).__name__}"
-            + (f" to {link.filename!r}" if isinstance(link, h5py.ExternalLink) else "")
+        target = f" to {link.filename!r}" if isinstance(link, h5py.ExternalLink) else ""
+        raise fail(
+            str(path), repr(key), "be a dataset stored in the file", f"a {type(link).__name__}{target}"
         )
     if not isinstance(f[key], h5py.Dataset):
-        raise ValueError(f"{path}: {key!r} must be a dataset, got a {type(f[key]).__name__}")
+        raise fail(str(path), repr(key), "be a dataset", f"a {type(f[key]).__name__}")
 
 
 def _check_shapes(path: Path, x, y, classes, x_key: str, y_key: str) -> None:
     """Shapes and dtypes from the datasets' metadata, before anything is read."""
     if x.dtype != np.uint8:
-        raise ValueError(f"{path}: {x_key} has dtype {x.dtype}, expected uint8")
+        raise fail(str(path), x_key, "have dtype uint8", str(x.dtype))
     if len(x.shape) != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
-        raise ValueError(f"{path}: {x_key} has shape {x.shape}, expected (m, 64, 64, 3)")
+        raise fail(str(path), x_key, "have shape (m, 64, 64, 3)", tuple(x.shape))
     m = x.shape[0]
     if not 1 <= m <= MAX_IMAGES:
-        raise ValueError(f"{path}: {x_key} declares {m} images, expected between 1 and {MAX_IMAGES}")
+        raise fail(
+            str(path),
+            x_key,
+            f"hold between 1 and {MAX_IMAGES} images",
+            f"{m} (its declared shape is {tuple(x.shape)})",
+        )
     if y.dtype.kind not in "iub":
-        raise ValueError(f"{path}: {y_key} has dtype {y.dtype}, expected integers")
+        raise fail(str(path), y_key, "have an integer dtype", str(y.dtype))
     if tuple(y.shape) not in ((m,), (m, 1), (1, m)):
-        raise ValueError(f"{path}: {y_key} has shape {y.shape}, expected ({m},) to match {x_key}")
+        raise fail(str(path), y_key, f"have shape ({m},) to match {x_key}", tuple(y.shape))
     if tuple(classes.shape) != (2,):
-        raise ValueError(f"{path}: list_classes has shape {classes.shape}, expected (2,)")
+        raise fail(str(path), "list_classes", "have shape (2,)", tuple(classes.shape))
 
 
 def _validate(path, images, labels, classes, x_key, y_key):
     images, labels, classes = np.asarray(images), np.asarray(labels), np.asarray(classes)
     if images.dtype != np.uint8:
-        raise ValueError(f"{path}: {x_key} has dtype {images.dtype}, expected uint8")
+        raise fail(str(path), x_key, "have dtype uint8", str(images.dtype))
     if images.ndim != 4 or images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"{path}: {x_key} has shape {images.shape}, expected (m, 64, 64, 3)")
+        raise fail(str(path), x_key, "have shape (m, 64, 64, 3)", images.shape)
     if labels.dtype.kind not in "iub":
-        raise ValueError(f"{path}: {y_key} has dtype {labels.dtype}, expected integers")
+        raise fail(str(path), y_key, "have an integer dtype", str(labels.dtype))
     labels = labels.reshape(-1) if labels.ndim == 2 and 1 in labels.shape else labels
     if labels.shape != (len(images),):
-        raise ValueError(
-            f"{path}: {y_key} has shape {labels.shape}, expected ({len(images)},) to match {x_key}"
-        )
-    if labels.size and not np.isin(labels, (0, 1)).all():
-        raise ValueError(f"{path}: {y_key} holds values other than 0 and 1")
+        raise fail(str(path), y_key, f"have shape ({len(images)},) to match {x_key}", labels.shape)
+    other = np.unique(labels[~np.isin(labels, (0, 1))])
+    if other.size:
+        raise fail(str(path), y_key, "hold only the labels 0 and 1", f"also {other[:5].tolist()}")
     if classes.shape != (2,):
-        raise ValueError(f"{path}: list_classes has shape {classes.shape}, expected (2,)")
+        raise fail(str(path), "list_classes", "have shape (2,)", classes.shape)
     names = tuple(c.decode() if isinstance(c, bytes) else str(c) for c in classes)
     return images, labels.astype(np.int64), names
 
@@ -173,9 +183,11 @@ def load_catvnoncat(data_dir: str | os.PathLike[str], *, dtype: np.dtype | type 
     images_train, labels_train, classes = read_h5(data_dir / FILES["train"], "train")
     images_test, labels_test, test_classes = read_h5(data_dir / FILES["test"], "test")
     if test_classes != classes:
-        raise ValueError(
-            f"{data_dir / FILES['test']}: list_classes {test_classes} differ from the "
-            f"training file's {classes}"
+        raise fail(
+            str(data_dir / FILES["test"]),
+            "list_classes",
+            f"equal the training file's {classes}",
+            test_classes,
         )
     return make_split(
         images_train,

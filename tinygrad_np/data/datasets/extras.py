@@ -6,15 +6,33 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from ...validation import fail
+
 EXTRA_HINT = 'pip install -e ".[cat]"'
+# The package to install for a module whose import name differs.
+PACKAGES = {"PIL": "Pillow"}
+
+
+def missing_module(module: str, package: str | None = None) -> ModuleNotFoundError:
+    """The error for a missing optional module: names its package (default: from ``PACKAGES``, else
+    the module's name) and the extra that installs it."""
+    package = package or PACKAGES.get(module, module)
+    error = fail(
+        "tinygrad_np.datasets",
+        f"the optional package {package}",
+        "be installed",
+        f"no module named {module!r}",
+        f"install the 'cat' extra: {EXTRA_HINT} (or pip install {package})",
+        ModuleNotFoundError,
+    )
+    assert isinstance(error, ModuleNotFoundError)
+    error.name = module
+    return error
 
 
 def missing_hint(package: str) -> str:
-    """The message for a missing optional package."""
-    return (
-        f"{package} is not installed; the cat datasets need the 'cat' extra: {EXTRA_HINT} "
-        f"(or pip install {package})"
-    )
+    """The message for a missing optional package (or module)."""
+    return str(missing_module(package))
 
 
 def require(module: str, package: str | None = None) -> ModuleType:
@@ -24,4 +42,4 @@ def require(module: str, package: str | None = None) -> ModuleType:
     except ModuleNotFoundError as exc:
         if exc.name != module.split(".")[0]:
             raise
-        raise ModuleNotFoundError(missing_hint(package or module), name=exc.name) from None
+        raise missing_module(exc.name, package) from None

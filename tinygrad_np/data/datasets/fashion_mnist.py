@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...validation import fail
 from .fetch import CACHE_ENV, DATA_ENV, URL_ENV, RemoteFile, fetch, is_verified
 
 __all__ = [
@@ -114,18 +115,22 @@ def flat(x: np.ndarray) -> np.ndarray:
 def _read_bytes(path: Path) -> bytes:
     """The file's bytes, gunzipped when they start with the gzip signature (or the name ends in .gz)."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: file not found")
+        got = "a folder" if path.is_dir() else "nothing at that path"
+        raise fail(str(path), "the file", "exist", got, error=FileNotFoundError)
     raw = path.read_bytes()
     if raw[:2] != b"\x1f\x8b":
         if path.suffix == ".gz":
-            raise IDXError(f"{path}: not a gzip file (it does not start with the gzip signature 1f 8b)")
+            got = f"the bytes {raw[:2].hex(' ')}" if raw else "an empty file"
+            raise fail(str(path), "a .gz file", "start with the gzip signature 1f 8b", got, error=IDXError)
         return raw
     try:
         return gzip.decompress(raw)
     except EOFError:
-        raise IDXError(f"{path}: truncated gzip file (the compressed stream ends early)") from None
+        got = "a truncated one (the compressed stream ends early)"
+        raise fail(str(path), "the gzip file", "be complete", got, error=IDXError) from None
     except (OSError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
-        raise IDXError(f"{path}: corrupt gzip file ({exc})") from None
+        got = f"a corrupt one ({exc})"
+        raise fail(str(path), "the gzip file", "be intact", got, error=IDXError) from None
 
 
 def _kind(magic: int) -> str:
@@ -145,28 +150,28 @@ def read_idx(
     """
     path = Path(path)
     data = _read_bytes(path)
+    who = str(path)
     if len(data) < 4:
-        raise IDXError(f"{path}: truncated: {len(data)} bytes, too short for the 4-byte IDX magic number")
+        got = f"{len(data)} bytes (truncated)"
+        raise fail(who, "the file", "hold the 4-byte IDX magic number", got, error=IDXError)
     found = int.from_bytes(data[:4], "big")
     if found != magic:
-        raise IDXError(
-            f"{path}: wrong magic number 0x{found:08x} ({_kind(found)}), expected 0x{magic:08x} "
-            f"({_kind(magic)})"
-        )
+        rule, got = f"be 0x{magic:08x} ({_kind(magic)})", f"0x{found:08x} ({_kind(found)})"
+        raise fail(who, "the magic number", rule, got, error=IDXError)
     ndim = magic & 0xFF
     header = 4 + 4 * ndim
     if len(data) < header:
-        raise IDXError(f"{path}: truncated header: {len(data)} bytes, the {ndim}-d header needs {header}")
+        rule = f"hold the {header}-byte header of a {ndim}-d IDX file"
+        raise fail(who, "the file", rule, f"{len(data)} bytes (a truncated header)", error=IDXError)
     shape = tuple(int(d) for d in np.frombuffer(data, ">u4", ndim, 4))
     if item_shape is not None and shape[1:] != tuple(item_shape):
-        raise IDXError(f"{path}: items are {shape[1:]} in the header, expected {tuple(item_shape)}")
+        raise fail(who, "the header's item shape", f"be {tuple(item_shape)}", shape[1:], error=IDXError)
     expected = header + int(np.prod(shape, dtype=np.int64))
     if len(data) != expected:
-        what = "truncated" if len(data) < expected else "trailing bytes"
-        raise IDXError(
-            f"{path}: {what}: {len(data)} bytes{' uncompressed' if path.suffix == '.gz' else ''}, "
-            f"the header {shape} promises {expected}"
-        )
+        size = f"{expected} bytes{' uncompressed' if path.suffix == '.gz' else ''}"
+        rule = f"be {size} as its header {shape} promises"
+        got = f"{len(data)} bytes ({'truncated' if len(data) < expected else 'trailing bytes'})"
+        raise fail(who, "the file", rule, got, error=IDXError)
     return np.frombuffer(data, np.uint8, offset=header).reshape(shape)
 
 
@@ -176,10 +181,12 @@ def read_split(
     """Images (N, 28, 28) uint8 and labels (N,) int64 from one pair of IDX files, cross-checked."""
     images = read_idx(images_path, IMAGES_MAGIC, IMAGE_SIZE)
     labels = read_idx(labels_path, LABELS_MAGIC)
+    who = os.fspath(labels_path)
     if len(labels) != len(images):
-        raise IDXError(f"{labels_path}: {len(labels)} labels for the {len(images)} images of {images_path}")
+        rule = f"equal the {len(images)} images of {os.fspath(images_path)}"
+        raise fail(who, "the number of labels", rule, len(labels), error=IDXError)
     if labels.size and labels.max() >= len(FASHION_MNIST_CLASSES):
-        raise IDXError(f"{labels_path}: label {int(labels.max())} is out of range; classes are 0..9")
+        raise fail(who, "the labels", "be class indices 0..9", f"label {int(labels.max())}", error=IDXError)
     return images, labels.astype(np.int64)
 
 
@@ -225,9 +232,14 @@ def find_fashion_mnist_dir(
     if all(is_verified(cache / name, rf) for name, rf in FASHION_MNIST_FILES.items()):
         return cache
     if not download:
-        raise FileNotFoundError(
-            f"Fashion-MNIST not found: pass --data DIR, set {DATA_ENV} (to a folder with a {SUBDIR}/ "
-            f"sub-folder), or allow the download into {cache}"
+        raise fail(
+            "Fashion-MNIST",
+            "the files",
+            f"be in a given folder, ${DATA_ENV}/{SUBDIR} or the verified cache",
+            f"none verified in {cache}, and download=False",
+            f"pass --data DIR, set {DATA_ENV} (to a folder with a {SUBDIR}/ sub-folder), or allow the "
+            f"download into {cache}",
+            FileNotFoundError,
         )
     if base_urls is None:
         base_urls = [os.environ[URL_ENV]] if os.environ.get(URL_ENV) else list(FASHION_MNIST_URLS)
@@ -260,12 +272,14 @@ def load_fashion_mnist(
         raise TypeError(f"load_fashion_mnist: dtype must be a float type such as float32, got {dt}")
     root = find_fashion_mnist_dir(data, download=download)
     if not root.is_dir():
-        raise FileNotFoundError(f"{root}: Fashion-MNIST folder not found")
+        got = "a file" if root.exists() else "nothing at that path"
+        raise fail(str(root), "the Fashion-MNIST folder", "exist", got, error=FileNotFoundError)
     found = {name: _locate(root, name) for name in FASHION_MNIST_FILES}
     paths = {name: path for name, path in found.items() if path is not None}
     if len(paths) < len(found):
         missing = ", ".join(name for name in found if name not in paths)
-        raise FileNotFoundError(f"{root}: Fashion-MNIST files missing: {missing}")
+        rule = "hold the four Fashion-MNIST files"
+        raise fail(str(root), "the folder", rule, f"no {missing}", error=FileNotFoundError)
     arrays = {}
     for split, (images_name, labels_name) in SPLITS.items():
         images, labels = read_split(paths[images_name], paths[labels_name])

@@ -33,6 +33,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from ...serialization import remove_stale
+from ...validation import fail
 
 DATA_ENV = "TINYGRAD_NP_DATA"
 URL_ENV = "TINYGRAD_NP_DATA_URL"
@@ -119,8 +120,13 @@ def find_data_dir(
     if all(is_verified(cache / name, rf) for name, rf in CATVNONCAT_FILES.items()):
         return cache
     if not download:
-        raise FileNotFoundError(
-            f"cat data not found: pass --data DIR, set {DATA_ENV}, or allow the download into {cache}"
+        raise fail(
+            "cat data",
+            "the files",
+            f"be in a given folder, ${DATA_ENV} or the verified cache",
+            f"none verified in {cache}, and download=False",
+            f"pass --data DIR, set {DATA_ENV}, or allow the download into {cache}",
+            FileNotFoundError,
         )
     return fetch(CATVNONCAT_FILES, cache, base_urls=base_urls)
 
@@ -159,7 +165,7 @@ def download_timeout() -> float:
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{TIMEOUT_ENV} must be a number of seconds > 0, got {raw!r}")
+        raise fail("fetch", TIMEOUT_ENV, "be a number of seconds > 0", repr(raw))
     return value
 
 
@@ -167,29 +173,35 @@ class _Deadline(DownloadError):
     """The overall download deadline passed."""
 
 
+class _SizeMismatch(ValueError):
+    """A server announced or sent another size than the pinned one (its message names the URL)."""
+
+
 def _read(read, remaining) -> bytes:
-    """One ``read(_CHUNK)`` from the response; urllib3's errors become requests' (or _Deadline)."""
-    import requests
+    """One ``read(_CHUNK)`` from the response; a read that fails past the deadline is a _Deadline."""
     import urllib3
 
     try:
         return read(_CHUNK)
-    except urllib3.exceptions.HTTPError as exc:
+    except urllib3.exceptions.HTTPError:
         remaining()  # raises _Deadline if that is why the read failed
-        raise requests.exceptions.ConnectionError(exc) from None
+        raise
 
 
 def _sized_downloader(expected: RemoteFile, deadline: float):
     """A pooch downloader that streams with requests, stops as soon as the server announces or sends
-    more than ``expected.size`` bytes (ValueError, like pooch's checksum errors) and raises _Deadline
-    once ``time.monotonic()`` passes ``deadline``."""
+    more than ``expected.size`` bytes (_SizeMismatch, a ValueError like pooch's checksum errors) and
+    raises _Deadline once ``time.monotonic()`` passes ``deadline``."""
     import requests
+
+    pinned = f"be {expected.size:,} bytes (its pinned size)"
 
     def download(url: str, output_file, pooch_obj=None) -> None:
         def remaining() -> float:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise _Deadline(f"{url}: the download deadline passed")
+                got = "one still running when it passed"
+                raise fail(url, "the download", "end before the download deadline", got, error=_Deadline)
             return left
 
         timeout = (min(10.0, remaining()), min(READ_TIMEOUT, remaining()))
@@ -198,10 +210,8 @@ def _sized_downloader(expected: RemoteFile, deadline: float):
             r.raise_for_status()
             announced = r.headers.get("Content-Length", "")
             if announced.isdigit() and int(announced) != expected.size:
-                raise ValueError(
-                    f"size mismatch: the server announced {int(announced):,} bytes, "
-                    f"expected {expected.size:,}"
-                )
+                got = f"{int(announced):,} bytes announced by the server"
+                raise fail(url, "the file", pinned, got, error=_SizeMismatch)
             out = open(output_file, "wb") if isinstance(output_file, str | os.PathLike) else output_file
             try:
                 received = 0
@@ -209,30 +219,33 @@ def _sized_downloader(expected: RemoteFile, deadline: float):
                 while chunk := _read(read, remaining):
                     received += len(chunk)
                     if received > expected.size:
-                        raise ValueError(
-                            f"size mismatch: the server sent more than the expected {expected.size:,} bytes"
-                        )
+                        got = "more bytes sent by the server (the download was stopped there)"
+                        raise fail(url, "the file", pinned, got, error=_SizeMismatch)
                     out.write(chunk)
                     remaining()
             finally:
                 if out is not output_file:
                     out.close()
         if received != expected.size:
-            raise ValueError(f"size mismatch: got {received} bytes, expected {expected.size}")
+            raise fail(url, "the file", pinned, f"{received:,} bytes", error=_SizeMismatch)
 
     return download
 
 
 def _reason(exc: BaseException) -> str:
-    """The innermost useful message of a requests error (urllib3 wraps the real reason)."""
+    """The innermost useful message of a requests or urllib3 error (urllib3 wraps the real reason)."""
     inner = exc.args[0] if exc.args else None
     return str(getattr(inner, "reason", None) or exc)
 
 
-def _download_one(name: str, expected: RemoteFile, urls: list[str], staging: Path, deadline: float) -> Path:
-    """Download ``name`` from the first URL that gives verified bytes; DownloadError otherwise."""
+def _download_one(
+    name: str, expected: RemoteFile, urls: list[str], staging: Path, deadline: float
+) -> Path | list[str]:
+    """Download ``name`` from the first URL that gives verified bytes; otherwise the failures, one
+    line per URL tried."""
     import pooch
     import requests
+    import urllib3
 
     failures = []
     for base in urls:
@@ -258,11 +271,13 @@ def _download_one(name: str, expected: RemoteFile, urls: list[str], staging: Pat
         except _Deadline:
             failures.append(f"{url}: stopped at the download deadline")
             break
-        except ValueError as exc:  # size or sha256 mismatch (pooch raises ValueError)
+        except _SizeMismatch as exc:  # our size check: its message names the URL
+            failures.append(str(exc))
+        except ValueError as exc:  # a sha256 mismatch (pooch raises ValueError)
             failures.append(f"{url}: checksum check failed: {exc}")
-        except (requests.exceptions.RequestException, OSError) as exc:
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             failures.append(f"{url}: network error: {_reason(exc)}")
-    raise DownloadError(f"could not download {name}:\n  " + "\n  ".join(failures))
+    return failures
 
 
 def fetch(
@@ -290,22 +305,32 @@ def fetch(
     remove_stale(cache, _STAGING)
     staging = Path(tempfile.mkdtemp(prefix=".download-", dir=cache))
     try:
-        downloaded = {n: _download_one(n, rf, urls, staging, deadline) for n, rf in missing.items()}
+        downloaded = {}
+        for name, expected in missing.items():
+            found = _download_one(name, expected, urls, staging, deadline)
+            if isinstance(found, list):
+                rule = "be downloaded from one of the URLs with its pinned size and sha256"
+                got = _failure_report(found, cache, timeout if time.monotonic() >= deadline else None)
+                raise fail("fetch", name, rule, got, error=DownloadError)
+            downloaded[name] = found
         for name, path in downloaded.items():
             os.replace(path, cache / name)
-    except DownloadError as exc:
-        late = time.monotonic() >= deadline
-        why = (
-            f"\nThe download deadline of {timeout:g} s passed (set {TIMEOUT_ENV}, in seconds, to change it)."
-            if late
-            else ""
-        )
-        raise DownloadError(
-            f"{exc}{why}\nNothing was saved in {cache}. To use files you already have, pass "
-            f"--data DIR or set {DATA_ENV}."
-        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if created and not any(cache.iterdir()):
             cache.rmdir()
     return cache
+
+
+def _failure_report(failures: list[str], cache: Path, timeout: float | None) -> str:
+    """The lines after "got": one failure per URL tried, the deadline if it passed (``timeout``), and
+    that nothing was saved."""
+    late = (
+        f"\nThe download deadline of {timeout:g} s passed (set {TIMEOUT_ENV}, in seconds, to change it)."
+        if timeout is not None
+        else ""
+    )
+    return (
+        "these failures:\n  " + "\n  ".join(failures) + late + f"\nNothing was saved in {cache}. "
+        f"To use files you already have, pass --data DIR or set {DATA_ENV}."
+    )

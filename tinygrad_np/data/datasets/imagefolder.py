@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...validation import fail
 from .catvnoncat import CatData, make_split
 from .extras import require
 
@@ -60,26 +61,32 @@ def load_image(path: str | os.PathLike[str], size: int = SIZE) -> np.ndarray:
     require("PIL", "Pillow")
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    who = os.fspath(path)
     try:
         with Image.open(path) as im:
             im.load()
-            rgb = _to_rgb(ImageOps.exif_transpose(im))
+            rgb = _to_rgb(ImageOps.exif_transpose(im), who)
+    except ImageLoadError:
+        raise
     except FileNotFoundError:
-        raise ImageLoadError(f"{path}: file not found") from None
+        raise fail(who, "the file", "exist", "nothing at that path", error=ImageLoadError) from None
     except IsADirectoryError:
-        raise ImageLoadError(f"{path}: is a directory, not an image") from None
+        raise fail(who, "the path", "be an image file", "a folder", error=ImageLoadError) from None
     except Image.DecompressionBombError as exc:
-        raise ImageLoadError(f"{path}: image too large ({exc})") from None
+        got = f"one too large ({exc})"
+        raise fail(who, "the image", "be small enough to decode safely", got, error=ImageLoadError) from None
     except UnidentifiedImageError:
-        raise ImageLoadError(f"{path}: not an image Pillow can read") from None
+        got = "a format it does not recognise"
+        raise fail(who, "the file", "be an image Pillow can read", got, error=ImageLoadError) from None
     except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt image data
-        raise ImageLoadError(f"{path}: unreadable image ({exc})") from None
+        got = f"a truncated or corrupt one ({exc})"
+        raise fail(who, "the image data", "be intact", got, error=ImageLoadError) from None
     resized = rgb.resize((size, size), Image.Resampling.BICUBIC)
     return np.asarray(resized, dtype=np.uint8)
 
 
-def _to_rgb(im):
-    """Any Pillow image -> RGB; transparency composited on a white background."""
+def _to_rgb(im, who: str):
+    """Any Pillow image -> RGB; transparency composited on a white background (``who``: the file)."""
     from PIL import Image
 
     if im.mode == "P":
@@ -92,28 +99,28 @@ def _to_rgb(im):
         arr = (np.asarray(im, dtype=np.uint32) >> 8).astype(np.uint8)
         return Image.fromarray(arr, mode="L").convert("RGB")
     if im.mode in ("F", "I"):  # 32-bit float or integer grayscale: Pillow's convert would clip
-        return Image.fromarray(_scale_to_uint8(np.asarray(im), im.mode)).convert("RGB")
+        return Image.fromarray(_scale_to_uint8(np.asarray(im), im.mode, who)).convert("RGB")
     return im.convert("RGB")
 
 
-def _scale_to_uint8(arr: np.ndarray, mode: str) -> np.ndarray:
+def _scale_to_uint8(arr: np.ndarray, mode: str, who: str) -> np.ndarray:
     """A float image in [0, 1] is scaled by 255; one in [0, 255] (or integers up to 65535, shifted
-    down 8 bits) kept; anything else is a ValueError (the caller names the file)."""
+    down 8 bits) kept; anything else is an ImageLoadError naming the file ``who``."""
+    what = f"the {mode}-mode image's values"
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{mode}-mode image holds NaN or infinite values")
+        raise fail(who, what, "be finite", "NaN or infinite values", error=ImageLoadError)
     lo, hi = (float(arr.min()), float(arr.max())) if arr.size else (0.0, 0.0)
     if lo < 0:
-        raise ValueError(f"{mode}-mode image has negative values (range [{lo:g}, {hi:g}])")
+        raise fail(who, what, "be >= 0", f"the range [{lo:g}, {hi:g}]", error=ImageLoadError)
     if mode == "F" and hi <= 1.0:
         return np.rint(arr * 255.0).astype(np.uint8)
     if hi <= 255:
         return np.rint(arr).astype(np.uint8)
     if mode == "I" and hi <= 65535:
         return (arr.astype(np.uint32) >> 8).astype(np.uint8)
-    raise ValueError(
-        f"{mode}-mode image values range [{lo:g}, {hi:g}]; expected [0, 1] or [0, 255] "
-        "(convert it to 8-bit RGB first)"
-    )
+    rule = "lie in [0, 1] or [0, 255]" if mode == "F" else "lie in [0, 65535]"
+    fix = "convert it to 8-bit RGB first"
+    raise fail(who, what, rule, f"the range [{lo:g}, {hi:g}]", fix, ImageLoadError)
 
 
 def _is_image_file(path: Path) -> bool:
@@ -147,10 +154,10 @@ def label_from_extension(
         return 1
     if suffix in noncats:
         return 0
-    raise ValueError(
-        f"{path}: cannot label a {suffix or 'extension-less'} file by extension; cats are "
-        f"{', '.join(cats)} files and non-cats {', '.join(noncats)} files (--label-by extension)"
+    rule = (
+        f"be a cat one ({', '.join(cats)}) or a non-cat one ({', '.join(noncats)}) to label it by extension"
     )
+    raise fail(os.fspath(path), "the file's extension", rule, suffix or "none")
 
 
 def _extensions(exts: Sequence[str]) -> tuple[str, ...]:
@@ -177,7 +184,8 @@ def list_images(
         raise ValueError(f"list_images: label_by must be one of {LABEL_RULES}, got {label_by!r}")
     split_dir = Path(split_dir)
     if not split_dir.is_dir():
-        raise FileNotFoundError(f"{split_dir}: folder not found")
+        got = "a file" if split_dir.exists() else "nothing at that path"
+        raise fail(str(split_dir), "the folder", "exist", got, error=FileNotFoundError)
     items: list[tuple[Path, int]] = []
     skipped: list[Path] = []
     for entry in sorted(split_dir.iterdir()):
@@ -187,25 +195,27 @@ def list_images(
             if entry.name in (CAT_DIR, NONCAT_DIR) and label_by in ("auto", "folder"):
                 items += _class_folder(entry, int(entry.name == CAT_DIR), skipped)
                 continue
-            hint = (
-                f"use {CAT_DIR}/ and {NONCAT_DIR}/ only"
+            rule = (
+                f"be {CAT_DIR}/ and {NONCAT_DIR}/ only"
                 if label_by in ("auto", "folder")
-                else f"--label-by {label_by} labels the images directly in {split_dir}"
+                else f"not exist with --label-by {label_by}, which labels the images directly in the folder"
             )
-            raise ValueError(f"{entry}: unexpected sub-folder ({hint}); nested images are never skipped")
+            what = "its sub-folders (nested images are never skipped)"
+            raise fail(str(split_dir), what, rule, f"{entry.name}/")
         if not _is_image_file(entry):
             skipped.append(entry)
         elif label_by == "folder":
-            raise ValueError(
-                f"{entry}: an image outside {CAT_DIR}/ and {NONCAT_DIR}/ (--label-by folder); "
-                "move it into one of them or use --label-by name or extension"
-            )
+            rule = f"be in {CAT_DIR}/ or {NONCAT_DIR}/ with --label-by folder"
+            fix = "move it into one of them or use --label-by name or extension"
+            raise fail(str(entry), "the image", rule, f"one directly in {split_dir.name}/", fix)
         elif label_by == "extension":
             items.append((entry, label_from_extension(entry, cat_extensions, noncat_extensions)))
         else:
             items.append((entry, label_from_name(entry)))
     if not items:
-        raise ValueError(f"{split_dir}: no images found (extensions: {', '.join(sorted(IMAGE_EXTENSIONS))})")
+        rule = f"hold images ({', '.join(sorted(IMAGE_EXTENSIONS))})"
+        got = f"none ({len(skipped)} other files skipped)" if skipped else "none"
+        raise fail(str(split_dir), "the folder", rule, got)
     return Listing(items, skipped)
 
 
@@ -215,10 +225,8 @@ def _class_folder(folder: Path, label: int, skipped: list[Path]) -> list[tuple[P
         if p.name.startswith("."):
             continue
         if p.is_dir():
-            raise ValueError(
-                f"{p}: a folder inside {folder.name}/; images must sit directly in {CAT_DIR}/ and "
-                f"{NONCAT_DIR}/ (nested images are never skipped: move them up)"
-            )
+            what = "its images (nested images are never skipped)"
+            raise fail(str(folder), what, "sit directly in it", f"the sub-folder {p.name}/", "move them up")
         if _is_image_file(p):
             out.append((p, label))
         else:
