@@ -133,7 +133,7 @@ def test_a_layer_without_counterpart_is_a_clear_error_and_writes_nothing(tmp_pat
     path.write_bytes(b"previous")
     with pytest.raises(
         UnsupportedLayerError,
-        match=r"to_onnx: layer '1\.1' \(a Cube\) computes CubeFn, which has no converter; supported: .*Linear",
+        match=r"to_onnx: layer '1\.1' \(a Cube\) must compute Functions that have an ONNX converter \(.*Linear.*\), got CubeFn; register one with onnx_converter",
     ):
         to_onnx(model, path, (3,))
     assert path.read_bytes() == b"previous"
@@ -183,7 +183,8 @@ def test_mixed_dtypes_and_non_models_are_rejected(tmp_path) -> None:
 def test_without_onnx_the_error_says_what_to_install(monkeypatch, tmp_path) -> None:
     monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
     with pytest.raises(
-        ImportError, match=r"to_onnx needs the optional package 'onnx': pip install -e '\.\[onnx\]'"
+        ImportError,
+        match=r"to_onnx: the optional package 'onnx' must be installed, got no module named 'onnx'; pip install -e '\.\[onnx\]'",
     ):
         to_onnx(tnp.Sequential(tnp.Linear(3, 2)), tmp_path / "m.onnx", (3,))
 

@@ -29,24 +29,20 @@ def require(package: str, who: str) -> ModuleType:
     try:
         return importlib.import_module(package)
     except ImportError as e:
-        raise ImportError(f"{who} needs the optional package {package!r}: {INSTALL[package]}") from e
+        got = f"no module named {package!r}"
+        raise fail(
+            who, f"the optional package {package!r}", "be installed", got, INSTALL[package], ImportError
+        ) from e
 
 
-def unsupported(who: str, path: str, layer: Any, supported: list[str]) -> UnsupportedLayerError:
-    """The error for ``layer`` at ``path`` (its dotted name in the model) with no counterpart."""
-    where = f"layer {path!r}" if path else "the model"
-    return UnsupportedLayerError(
-        f"{who}: {where} is a {type(layer).__name__}, which has no converter; supported: "
-        f"{', '.join(sorted(supported))}"
-    )
+def names(table: Mapping[type, Any]) -> str:
+    """The sorted names of a converter table's keys, for "must be one of (...)" messages."""
+    return ", ".join(sorted({t.__name__ for t in table}))
 
 
-def unsupported_function(who: str, node: Any, table: Mapping[type, Any]) -> UnsupportedLayerError:
-    """The error for a traced ``node`` whose Function has no converter in ``table``."""
-    return UnsupportedLayerError(
-        f"{who}: {node.where()} computes {node.fn.__name__}, which has no converter; supported: "
-        f"{', '.join(sorted({t.__name__ for t in table}))}"
-    )
+def where(path: str) -> str:
+    """A module's place in messages: "layer '2.fc'", or "the model" at the top."""
+    return f"layer {path!r}" if path else "the model"
 
 
 def model_dtype(who: str, model: Layer, default: Any = None) -> np.dtype:

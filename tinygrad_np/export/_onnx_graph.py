@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
-from ._common import join, unsupported_function
+from ..validation import fail
+from ._common import UnsupportedLayerError, join, names
 from .trace import Node, Ref, Trace
 
 WHO = "to_onnx"
@@ -112,6 +113,9 @@ def convert(g: _Graph) -> str:
     for i, n in enumerate(g.trace.nodes):
         f = ONNX_CONVERTERS.get(n.fn)
         if f is None:
-            raise unsupported_function(WHO, n, ONNX_CONVERTERS)
+            rule = f"compute Functions that have an ONNX converter ({names(ONNX_CONVERTERS)})"
+            raise fail(
+                WHO, n.where(), rule, n.fn.__name__, "register one with onnx_converter", UnsupportedLayerError
+            )
         g.outputs[i] = f(g, n)
     return g.ref(g.trace.output)

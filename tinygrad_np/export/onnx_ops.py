@@ -13,6 +13,7 @@ import numpy as np
 
 from ..ops import activations as act
 from ..ops import dropout, elementwise, linear, reduce, shape, softmax
+from ..validation import fail
 from ._common import UnsupportedLayerError, join
 from ._onnx_graph import WHO, _Graph, onnx_converter
 from .trace import Node, expand_target, reshape_target, simple_index
@@ -89,7 +90,13 @@ def _leaky_relu(g: _Graph, n: Node) -> str:
 @onnx_converter(dropout.Dropout)
 def _dropout(g: _Graph, n: Node) -> str:
     if n.args["mask"] is not None:
-        raise UnsupportedLayerError(f"{WHO}: {n.where()} drops out with a mask; export runs in eval mode")
+        raise fail(
+            WHO,
+            f"Dropout in {n.where()}",
+            "run in eval mode (no mask)",
+            "a mask",
+            error=UnsupportedLayerError,
+        )
     return g.value(n, "x")  # the identity at inference: no node
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import conv, norm, pool
+from ..validation import fail
 from ._common import UnsupportedLayerError, join, pair
 from ._onnx_graph import WHO, _Graph, onnx_converter
 from .trace import Node, Ref
@@ -33,7 +34,8 @@ def _pool2d(g: _Graph, n: Node) -> str:
 def _batchnorm(g: _Graph, n: Node) -> str:
     """Eval mode: (x - running_mean) / sqrt(running_var + eps) * weight + bias."""
     if n.args["running_mean"] is None:
-        raise UnsupportedLayerError(f"{WHO}: {n.where()} normalises with batch statistics, not in eval mode")
+        rule, got = "normalise with running statistics (eval mode)", "batch statistics"
+        raise fail(WHO, f"BatchNorm in {n.where()}", rule, got, error=UnsupportedLayerError)
     channels = g.trace.dims(n.args["running_mean"])[0]
     w = g.value(n, "w") if n.args["w"] is not None else g.init(join(n.path, "ones"), np.ones(channels))
     b = g.value(n, "b") if n.args["b"] is not None else g.init(join(n.path, "zeros"), np.zeros(channels))
@@ -44,7 +46,8 @@ def _batchnorm(g: _Graph, n: Node) -> str:
     else:  # epsilon is a float32 attribute: add the float64 eps to the variance here, exactly as forward does
         var, value = n.args["running_var"], g.trace.constant(n.args["running_var"])
         if value is None:
-            raise UnsupportedLayerError(f"{WHO}: {n.where()} normalises with a computed variance")
+            rule = "have its running variance as a parameter, buffer or constant"
+            raise fail(WHO, f"BatchNorm in {n.where()}", rule, "a computed one", error=UnsupportedLayerError)
         named = isinstance(var, Ref) and var.kind == "buffer"
         name = f"{var.key}_plus_eps" if named else join(n.path, "running_var_plus_eps")
         names.append(g.init(name, value + g.dtype.type(eps)))

@@ -28,8 +28,9 @@ from ..nn.shape import Flatten
 from ..nn.softmax import LogSoftmax, Softmax
 from ..nn.state_dict import in_context
 from ..validation import fail
-from ._common import UnsupportedLayerError, join, require, unsupported
+from ._common import UnsupportedLayerError, join, names, require, where
 
+UNSUPPORTED = UnsupportedLayerError
 # (torch module, path, dtype, rng, convert_child) -> Layer
 FromTorch = Callable[[Any, str, np.dtype, np.random.Generator, Callable[[Any, str], Layer]], Layer]
 
@@ -53,7 +54,9 @@ def _linear_from(m: Any, path: str, dtype: np.dtype, rng: np.random.Generator, c
 def _conv_from(m: Any, path: str, dtype: np.dtype, rng: np.random.Generator, child: Any) -> Layer:
     _only(m, path, groups=1, dilation=1, padding_mode="zeros")
     if isinstance(m.padding, str):
-        raise _setting(m, path, f"padding={m.padding!r}", "padding must be a pair of ints")
+        raise fail(
+            *_where(m, path), "have padding as a pair of ints", f"padding={m.padding!r}", error=UNSUPPORTED
+        )
     out = Conv2d(
         m.in_channels,
         m.out_channels,
@@ -94,12 +97,13 @@ def _only(m: Any, path: str, **settings: Any) -> None:
     for name, value in settings.items():
         got = getattr(m, name)
         if any(v != value for v in (got if isinstance(got, tuple | list) else (got,))):
-            raise _setting(m, path, f"{name}={got!r}", f"tinygrad_np supports only {name}={value!r}")
+            rule = f"have {name}={value!r} (the only value tinygrad_np supports)"
+            raise fail(*_where(m, path), rule, f"{name}={got!r}", error=UNSUPPORTED)
 
 
-def _setting(m: Any, path: str, setting: str, rule: str) -> UnsupportedLayerError:
-    where = f"layer {path!r}" if path else "the model"
-    return UnsupportedLayerError(f"from_torch: {where} is a {type(m).__name__} with {setting}; {rule}")
+def _where(m: Any, path: str) -> tuple[str, str]:
+    """(who, what) of an error about the torch module ``m`` at ``path``: "layer '1' (a Conv2d)"."""
+    return "from_torch", f"{where(path)} (a {type(m).__name__})"
 
 
 def _from_torch_table(torch: Any) -> dict[type, FromTorch]:
@@ -127,7 +131,8 @@ def _from_torch_table(torch: Any) -> dict[type, FromTorch]:
 
 def _dim(m: Any, path: str) -> int:
     if m.dim is None:  # PyTorch's legacy implicit dimension
-        raise _setting(m, path, "dim=None", "give the dimension explicitly, e.g. Softmax(dim=1)")
+        fix = "give the dimension explicitly, e.g. Softmax(dim=1)"
+        raise fail(*_where(m, path), "have a dim", "dim=None", fix, UNSUPPORTED)
     return int(m.dim)
 
 
@@ -182,11 +187,9 @@ def from_torch(
     def child(m: Any, path: str) -> Layer:
         f = table.get(type(m))
         if f is None:
-            e = unsupported("from_torch", path, m, [t.__name__ for t in table])
-            hint = (
-                "; load its weights into a tinygrad_np model of its structure: from_torch(module, into=model)"
-            )
-            raise type(e)(str(e) + hint)
+            rule = f"be a layer with a converter ({names(table)})"
+            fix = "load its weights into a tinygrad_np model of its structure: from_torch(module, into=model)"
+            raise fail("from_torch", where(path), rule, f"a {type(m).__name__}", fix, UNSUPPORTED)
         return f(m, path, dtype, gen, child).train(m.training)
 
     return child(module, "")

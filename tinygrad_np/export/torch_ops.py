@@ -17,6 +17,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..ops import activations as act
 from ..ops import dropout, elementwise, linear, reduce, shape, softmax
+from ..validation import fail
 from ._common import UnsupportedLayerError
 from .trace import Node, Ref, Trace, expand_target, reshape_target, simple_index
 
@@ -135,7 +136,13 @@ def _softplus(r: Replay, n: Node) -> Any:
 @torch_converter(dropout.Dropout, eval_only=True)
 def _dropout(r: Replay, n: Node) -> Any:
     if n.args["mask"] is not None:
-        raise UnsupportedLayerError(f"{WHO}: {n.where()} drops out with a mask; the trace runs in eval mode")
+        raise fail(
+            WHO,
+            f"Dropout in {n.where()}",
+            "run in eval mode (no mask)",
+            "a mask",
+            error=UnsupportedLayerError,
+        )
     return r.value(n, "x")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ops import conv, norm, pool
+from ..validation import fail
 from ._common import UnsupportedLayerError, pair
 from .torch_ops import WHO, Replay, torch_converter
 from .trace import Node
@@ -26,7 +27,8 @@ def _pool2d(r: Replay, n: Node) -> Any:
 @torch_converter(norm.BatchNorm, eval_only=True)
 def _batchnorm(r: Replay, n: Node) -> Any:
     if n.args["running_mean"] is None:
-        raise UnsupportedLayerError(f"{WHO}: {n.where()} normalises with batch statistics, not in eval mode")
+        rule, got = "normalise with running statistics (eval mode)", "batch statistics"
+        raise fail(WHO, f"BatchNorm in {n.where()}", rule, got, error=UnsupportedLayerError)
     mean, var = r.value(n, "running_mean"), r.value(n, "running_var")
     w, b, eps = r.value(n, "w"), r.value(n, "b"), float(n.args["eps"])
     return r.F.batch_norm(r.value(n, "x"), mean, var, w, b, training=False, eps=eps)

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..nn.module import Module
-from ._common import unsupported_function
+from ..validation import fail
+from ._common import UnsupportedLayerError, names
 from .torch_ops import EVAL_ONLY, TORCH_CONVERTERS, WHO, Replay
 from .trace import Trace
 
@@ -72,10 +73,9 @@ def _traced_class(torch: Any) -> type:
 
         def forward(self, x: Any) -> Any:
             if self.training and self._eval_only:
-                raise RuntimeError(
-                    f"{WHO}: this traced {self._source} must run in eval mode: it holds "
-                    f"{', '.join(self._eval_only)}, traced as at inference; call .eval()"
-                )
+                rule = f"run in eval mode (it holds {', '.join(self._eval_only)}, traced as at inference)"
+                got = "a forward in training mode"
+                raise fail(WHO, f"this traced {self._source}", rule, got, "call .eval()", RuntimeError)
             r = Replay(torch, self._trace, self, x)
             for i, n in enumerate(self._trace.nodes):
                 r.outputs[i] = TORCH_CONVERTERS[n.fn](r, n)
@@ -92,7 +92,15 @@ def traced_module(torch: Any, model: Module, trace: Trace) -> Any:
     and one forward on an input like the traced one runs now, so that problems show here."""
     for n in trace.nodes:
         if n.fn not in TORCH_CONVERTERS:
-            raise unsupported_function(WHO, n, TORCH_CONVERTERS)
+            rule = f"compute Functions that have a torch converter ({names(TORCH_CONVERTERS)})"
+            raise fail(
+                WHO,
+                n.where(),
+                rule,
+                n.fn.__name__,
+                "register one with torch_converter",
+                UnsupportedLayerError,
+            )
     out = _traced_class(torch)(model, trace)
     x = np.random.default_rng(0).standard_normal((2, *trace.example)).astype(trace.dtype)
     modes = [(m, m.training) for m in out.modules()]

@@ -29,7 +29,7 @@ from ..autograd.tensor import Tensor
 from ..nn.module import Module
 from ..nn.summary import left_as_found, watch_calls
 from ..validation import fail
-from ._common import UnsupportedLayerError
+from ._common import UnsupportedLayerError, where
 
 BATCHES = (2, 3)  # the two batch sizes traced; a size that differs between them follows the batch
 
@@ -110,9 +110,13 @@ def reshape_target(trace: Trace, n: Node, who: str) -> list[int]:
         i = batch[0]
         target[i] = 0 if i == 0 and (t1[0], t2[0]) == (in1[0], in2[0]) else -1
     if len(batch) > 1 or target.count(-1) > 1:
-        raise UnsupportedLayerError(
-            f"{who}: {n.where()} reshapes to {t1} at batch {BATCHES[0]} and {t2} at batch {BATCHES[1]}; "
-            "a reshape that exports keeps the batch in one dimension"
+        got = f"{t1} at batch {BATCHES[0]} and {t2} at batch {BATCHES[1]}"
+        raise fail(
+            who,
+            f"the reshape in {n.where()}",
+            "keep the batch in one dimension",
+            got,
+            error=UnsupportedLayerError,
         )
     return target
 
@@ -134,10 +138,8 @@ def simple_index(n: Node, ndim: int, who: str) -> list[tuple[int, int | slice]]:
         or sum(i is Ellipsis for i in items) > 1
         or index != n.args2["index"]
     ):
-        raise UnsupportedLayerError(
-            f"{who}: {n.where()} indexes with {index!r}; exports take ints and slices with positive "
-            "steps (and one ...), the same for every batch size"
-        )
+        rule = "be ints and slices with positive steps (and one ...), the same for every batch size"
+        raise fail(who, f"the index in {n.where()}", rule, repr(index), error=UnsupportedLayerError)
     if Ellipsis in items:
         k = items.index(Ellipsis)
         items = (*items[:k], *(slice(None),) * (ndim - len(items) + 1), *items[k + 1 :])
@@ -176,11 +178,9 @@ def _grad_enabled() -> Iterator[None]:
 def _check_traceable(who: str, model: Module) -> None:
     for path, m in model.named_modules():
         if not m._array_forward and m._hand_written():
-            where = f"layer {path!r}" if path else "the model"
-            raise UnsupportedLayerError(
-                f"{who}: {where} is a {type(m).__name__} with a hand-written backward, which cannot be "
-                "traced; write its formula as a tnp.Function (with an export converter) instead"
-            )
+            got = f"a {type(m).__name__} with a hand-written backward"
+            fix = "write its formula as a tnp.Function (with an export converter)"
+            raise fail(who, where(path), "be traceable", got, fix, UnsupportedLayerError)
 
 
 def _run(who: str, model: Module, x: np.ndarray) -> tuple[Tensor, Tensor, list[Tensor], dict[int, str]]:
@@ -256,11 +256,10 @@ def _check_constants(who: str, n: Node, inputs1: list[Any], inputs2: list[Any]) 
     from the input outside the graph (a comparison, ``.data``, ``.shape``), and an export would freeze it."""
     for v1, v2 in zip(inputs1, inputs2, strict=True):
         if not _same(v1, v2):
-            raise UnsupportedLayerError(
-                f"{who}: {n.where()} gives {n.fn.__name__} a constant that changes with the input (a "
-                "comparison, .data or .shape of a Tensor, which no graph node records); an export would "
-                "freeze it: compute it with Tensor operations"
-            )
+            what = f"the constant inputs of {n.fn.__name__} in {n.where()}"
+            got = "one that changes with it (a comparison, .data or .shape of a Tensor: no node records them)"
+            fix = "an export would freeze it; compute it with Tensor operations"
+            raise fail(who, what, "be the same for every input", got, fix, UnsupportedLayerError)
 
 
 def expand_target(trace: Trace, n: Node, who: str) -> list[int | None]:
@@ -277,10 +276,9 @@ def expand_target(trace: Trace, n: Node, who: str) -> list[int | None]:
         elif j >= 0 and (in1[j], in2[j]) == (x, y):
             target.append(None)
         else:
-            raise UnsupportedLayerError(
-                f"{who}: {n.where()} expands to {t1} at batch {BATCHES[0]} and {t2} at batch {BATCHES[1]}; "
-                "an expand that exports keeps the batch where the input has it"
-            )
+            got = f"{t1} at batch {BATCHES[0]} and {t2} at batch {BATCHES[1]}"
+            rule = "keep the batch where the input has it"
+            raise fail(who, f"the expand in {n.where()}", rule, got, error=UnsupportedLayerError)
     return target
 
 
