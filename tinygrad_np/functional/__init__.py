@@ -13,10 +13,11 @@ import numpy as np
 from ..autograd.tensor import Tensor
 from ..ops import activations as ops
 from ..validation import fail
-from .spatial import avg_pool2d, conv2d, max_pool2d
+from .spatial import avg_pool2d, batch_norm, conv2d, max_pool2d
 
 __all__ = [
     "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "conv2d",
