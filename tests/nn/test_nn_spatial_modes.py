@@ -141,3 +141,17 @@ def test_conv_used_twice_in_a_module_gets_the_summed_gradient_as_torch() -> None
     ours(x)
     np.testing.assert_array_equal(ours.backward(g), xt.grad)
     np.testing.assert_array_equal(ours.conv.weight.grad, w_grad)
+
+
+@pytest.mark.parametrize("kernel, stride", [(2, None), (3, 2), (2, 1)])
+def test_maxpool_gradient_is_the_same_for_a_channels_major_input(kernel, stride) -> None:
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 2, 6, 7))
+    x_cm = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)  # a Conv2d output's layout
+    pool, pool_cm = tnp.MaxPool2d(kernel, stride), tnp.MaxPool2d(kernel, stride)
+    y, y_cm = pool(x), pool_cm(x_cm)
+    g = rng.standard_normal(y.shape)
+    dx, dx_cm = pool.backward(g), pool_cm.backward(g)
+    np.testing.assert_array_equal(y_cm, y)
+    np.testing.assert_array_equal(dx_cm, dx)
+    assert dx.flags.c_contiguous and dx_cm.transpose(1, 0, 2, 3).flags.c_contiguous  # dx in x's layout
