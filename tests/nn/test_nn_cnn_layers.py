@@ -54,10 +54,26 @@ def test_dtype_is_kept_through_a_cnn_and_its_loss(dtype) -> None:
 
 
 def test_conv_first_layer_skips_the_input_gradient() -> None:
-    conv = tnp.Conv2d(2, 3, 3, rng=np.random.default_rng(0))
-    y = conv(np.ones((1, 2, 5, 5)))
-    assert conv.backward(np.ones(y.shape), input_grad=False) is None
-    assert conv.weight.grad is not None and conv.bias.grad is not None
+    rng = np.random.default_rng(0)
+    conv = tnp.Conv2d(2, 3, 3, stride=(1, 2), padding=1, rng=rng)
+    x = rng.standard_normal((2, 2, 5, 6))
+    y = conv(x)
+    g = rng.standard_normal(y.shape)
+    assert conv.backward(g, input_grad=False) is None
+    # the definition, term by term: dW[o, c, i, j] = sum over n, oh, ow of g[n, o, oh, ow] x_pad[n, c, i + oh, j + 2 ow]
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    oh, ow = y.shape[2:]
+    expected = np.zeros(conv.weight.shape)
+    for i in range(3):
+        for j in range(3):
+            patch = xp[:, :, i : i + oh, j : j + 2 * ow : 2]  # (N, C, Ho, Wo)
+            expected[:, :, i, j] = np.einsum("nohw,nchw->oc", g, patch)
+    np.testing.assert_allclose(conv.weight.grad, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv.bias.grad, g.sum(axis=(0, 2, 3)), rtol=1e-12, atol=1e-12)
+    w_grad, b_grad = conv.weight.grad.copy(), conv.bias.grad.copy()
+    assert conv.backward(g).shape == x.shape  # and with the input gradient: the same parameter gradients
+    np.testing.assert_array_equal(conv.weight.grad, w_grad)
+    np.testing.assert_array_equal(conv.bias.grad, b_grad)
 
 
 def test_default_conv_init_is_pytorchs_uniform() -> None:

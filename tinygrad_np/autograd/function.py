@@ -42,6 +42,7 @@ class Function:
     """Base class of every formula. See the module docstring."""
 
     saved_tensors: tuple[Any, ...] = ()
+    out_shape: tuple[int, ...] = ()  # the output's shape, kept by a layer's array path to check grad_out
     shape_rule = "broadcast together"  # how two operands' shapes must match (in error messages)
 
     def __init__(self, inputs: tuple[Any, ...], needs_input_grad: tuple[bool, ...]) -> None:

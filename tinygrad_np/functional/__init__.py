@@ -20,10 +20,11 @@ from ..validation import check_float_array, check_probability, fail
 from .activations import as_tensor as _t
 from .activations import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, mse_loss
-from .spatial import avg_pool2d, conv2d, max_pool2d
+from .spatial import avg_pool2d, batch_norm, conv2d, max_pool2d
 
 __all__ = [
     "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "conv2d",

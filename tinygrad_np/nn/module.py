@@ -87,6 +87,9 @@ class Module:
         if isinstance(x, Tensor):
             return fn.apply(x, *params, **settings)
         ctx, y = fn.run(x, *params, **settings)
+        # Backward reads only what forward saved and where each parameter's gradient goes: not keeping
+        # x itself lets an activation be freed as soon as the next layer is done with it.
+        ctx.inputs = (None, *ctx.inputs[1:])
         ctx.out_shape = np.shape(y)
         self._cache = ctx if is_grad_enabled() else None
         return y

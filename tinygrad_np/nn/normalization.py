@@ -6,7 +6,9 @@ Training mode: per channel c, over the batch (and length / height, width),
 and the running statistics move towards the batch's (momentum m, default 0.1):
     running_mean = (1 - m) running_mean + m mean,
     running_var  = (1 - m) running_var  + m var * n / (n - 1)   (the unbiased variance).
-Evaluation mode uses running_mean and running_var instead of the batch's statistics.
+Evaluation mode uses running_mean and running_var instead of the batch's statistics. The formula
+(forward and backward) is ``ops.norm.BatchNorm``; the running update is ``ops.norm.running_update``,
+from the statistics the formula computed (kept on its ctx).
 
 ``running_mean``, ``running_var`` and ``num_batches_tracked`` are buffers: saved and loaded with the
 state dict under PyTorch's names ("1.running_mean", ...), cast by ``to()``, never trained.
@@ -18,14 +20,17 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.tensor import Tensor
+from ..ops import norm as fn
 from ..validation import check_finite_float, check_int, fail
-from .module import Layer
+from .module import Module
 from .parameter import Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 
 
-class _BatchNorm(Layer):
+class _BatchNorm(Module):
+    _array_forward = True
     _buffers = ("running_mean", "running_var", "num_batches_tracked")
     _ndims: tuple[int, ...] = ()  # accepted input ranks
     _shape_text = ""
@@ -66,64 +71,35 @@ class _BatchNorm(Layer):
             )
         return x
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        x = self._check(x)
-        axes = (0, *range(2, x.ndim))  # every axis but the channels
-        shape = (1, -1) + (1,) * (x.ndim - 2)  # a per-channel vector broadcast against x
-        n = x.size // self.num_features  # values per channel
-        if self.training:
-            if n <= 1:
-                raise fail(
-                    repr(self),
-                    "input",
-                    "hold more than 1 value per channel in training mode",
-                    f"shape {x.shape}",
-                    "use a batch of 2 or more, or model.eval()",
-                )
-            mean = x.mean(axis=axes)
-            xc = x - mean.reshape(shape)
-            var = (xc * xc).mean(axis=axes)
-            self._update_running(mean, var, n)
-        else:
-            mean, var = self.running_mean, self.running_var
-            xc = x - mean.reshape(shape)
-        invstd = 1.0 / np.sqrt(var + x.dtype.type(self.eps))
-        xhat = xc
-        xhat *= invstd.reshape(shape)  # in place: xc is our own array
-        y = xhat * self.weight.data.reshape(shape)
-        y += self.bias.data.reshape(shape)
-        self._cache = (xhat, invstd, axes, shape, self.training)
+    def forward(self, x: Any) -> Any:
+        """x: ndarray or Tensor -> the same shape, normalised per channel (training mode: by the batch's
+        statistics, which also move the running ones; evaluation: by the running ones)."""
+        a = self._check(x)
+        w, b = self.weight, self.bias
+        if not self.training:
+            return self._call_function(
+                fn.BatchNorm, x, w, b, self.running_mean, self.running_var, eps=self.eps
+            )
+        n = a.size // self.num_features  # values per channel
+        if n <= 1:
+            raise fail(
+                repr(self),
+                "input",
+                "hold more than 1 value per channel in training mode",
+                f"shape {a.shape}",
+                "use a batch of 2 or more, or model.eval()",
+            )
+        y = self._call_function(fn.BatchNorm, x, w, b, None, None, eps=self.eps)
+        ctx = y._ctx if isinstance(y, Tensor) else self._cache  # this call's, when it kept one
+        self._update_running(*fn.used_statistics(ctx, a), n)
         return y
 
     def _update_running(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
         self.num_batches_tracked = np.array(self.num_batches_tracked + 1, dtype=np.int64)
         m = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
-        dt = self.running_mean.dtype.type
-        self.running_mean = (1 - m) * self.running_mean + dt(m) * mean.astype(self.running_mean.dtype)
-        unbiased = var.astype(self.running_var.dtype) * dt(n / (n - 1))
-        self.running_var = (1 - m) * self.running_var + dt(m) * unbiased
-        self.running_mean = self.running_mean.astype(dt, copy=False)
-        self.running_var = self.running_var.astype(dt, copy=False)
-
-    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        xhat, invstd, axes, shape, training = self._cached()
-        g = self._check_grad(grad_out, xhat.shape)
-        gsum = g.sum(axis=axes)
-        gxhat = (g * xhat).sum(axis=axes)
-        self.bias.grad_buffer()[...] = gsum  # dL/dbias = sum g
-        self.weight.grad_buffer()[...] = gxhat  # dL/dweight = sum g * xhat
-        if not input_grad:
-            return None
-        scale = (self.weight.data * invstd).reshape(shape)
-        if not training:
-            return g * scale  # the statistics are constants: y is affine in x
-        # The batch statistics depend on x too: dL/dx = w invstd (g - mean(g) - xhat mean(g xhat)).
-        n = xhat.size // self.num_features
-        dx = xhat * (gxhat / n).reshape(shape)
-        np.subtract(g, dx, out=dx)
-        dx -= (gsum / n).reshape(shape)
-        dx *= scale
-        return dx
+        self.running_mean, self.running_var = fn.running_update(
+            self.running_mean, self.running_var, mean, var, n, m
+        )
 
     def extra_repr(self) -> str:
         return (

@@ -1,21 +1,24 @@
-"""Flatten: merge dimensions start_dim..end_dim into one, e.g. (N, C, H, W) -> (N, C*H*W)."""
+"""Flatten: merge dimensions start_dim..end_dim into one, e.g. (N, C, H, W) -> (N, C*H*W). The formula
+is ``ops.shape.Reshape`` (backward reshapes the gradient back)."""
 
 from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
-import numpy as np
-
+from ..ops.shape import Reshape
 from ..validation import fail
-from .module import Layer
+from .module import Module
 
 __all__ = ["Flatten"]
 
 
-class Flatten(Layer):
+class Flatten(Module):
     """x: (N, d1, ..., dk) -> (N, d1 * ... * dk) with the defaults start_dim=1, end_dim=-1, as
     ``torch.nn.Flatten``. Backward reshapes the gradient back to the input's shape."""
+
+    _array_forward = True
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
@@ -42,16 +45,10 @@ class Flatten(Layer):
         n = None if any(d is None for d in mid) else math.prod(mid)
         return (*shape[:s], n, *shape[e + 1 :])
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        x = self._check_input(x)
-        y = x.reshape(1) if x.ndim == 0 else x.reshape(self._flat_shape(x.shape))
-        self._cache = (x.shape, y.shape)
-        return y
-
-    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        in_shape, out_shape = self._cached()
-        g = self._check_grad(grad_out, out_shape)
-        return g.reshape(in_shape) if input_grad else None
+    def forward(self, x: Any) -> Any:
+        """x: ndarray or Tensor -> the same values, flattened (a 0-d input becomes shape (1,))."""
+        a = self._check_input(x)
+        return self._call_function(Reshape, x, shape=(1,) if a.ndim == 0 else self._flat_shape(a.shape))
 
     def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return self._flat_shape(input_shape)

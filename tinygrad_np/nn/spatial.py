@@ -1,5 +1,6 @@
-"""Helpers shared by the 2-D layers (Conv2d, MaxPool2d, AvgPool2d): pair arguments, output sizes,
-the strided view of one kernel position, and the NCHW input check."""
+"""Argument helpers shared by the 2-D layers (Conv2d, MaxPool2d, AvgPool2d) and ``F.conv2d`` and the
+pools: pair arguments, the NCHW input check, output shapes. The array helpers (output size, the
+strided view of one kernel position, im2col) are in ``ops.conv``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.conv import Pair, out_size
 from ..validation import check_int, fail
 
-Pair = tuple[int, int]
+__all__ = ["Pair", "check_nchw", "pair", "spatial_output_shape"]
 
 
 def pair(who: str, what: str, value: Any, minimum: int = 1) -> Pair:
@@ -28,26 +30,16 @@ def pair(who: str, what: str, value: Any, minimum: int = 1) -> Pair:
     return (v, v)
 
 
-def out_size(size: int, kernel: int, stride: int, padding: int = 0) -> int:
-    """floor((size + 2 padding - kernel) / stride) + 1, PyTorch's output size (0 or less: too small)."""
-    return (size + 2 * padding - kernel) // stride + 1
-
-
-def window(x: np.ndarray, i: int, j: int, out_hw: Pair, stride: Pair) -> np.ndarray:
-    """The view of ``x`` (..., H, W) seen by kernel position (i, j) at every output pixel:
-    x[..., i + stride_h * oh, j + stride_w * ow] for oh < out_h, ow < out_w (no copy)."""
-    (oh, ow), (sh, sw) = out_hw, stride
-    return x[..., i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw]
-
-
-def check_nchw(layer: Any, x: np.ndarray, kernel: Pair, padding: Pair = (0, 0)) -> None:
-    """A 4-D input (N, C, H, W) at least as large as the kernel (after padding), or a ValueError."""
+def check_nchw(who: Any, x: np.ndarray, kernel: Pair, padding: Pair = (0, 0)) -> None:
+    """A 4-D input (N, C, H, W) at least as large as the kernel (after padding), or a ValueError naming
+    ``who`` (a layer, or a function's name)."""
+    name = who if isinstance(who, str) else repr(who)
     if x.ndim != 4:
-        raise fail(repr(layer), "input", "have shape (batch, channels, height, width)", f"shape {x.shape}")
+        raise fail(name, "input", "have shape (batch, channels, height, width)", f"shape {x.shape}")
     h, w = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
     if h < kernel[0] or w < kernel[1]:
         raise fail(
-            repr(layer),
+            name,
             "input",
             f"be at least as large as the kernel {kernel} (padded size {(h, w)})",
             f"shape {x.shape}",

@@ -1,0 +1,113 @@
+"""Max and average pooling over kh x kw windows of NCHW inputs, without padding:
+y: (N, C, Ho, Wo), Ho = floor((H - kh) / sh) + 1 (likewise Wo).
+
+Both loop over the kh*kw kernel positions only: each step reads one strided view of the whole batch
+(``conv.window``). Only ufuncs and views, which keep the input's memory layout (channels-major after a
+Conv2d): no masked copies, no transposes (each costs several times more, measured on the Fashion CNN).
+MaxPool2d keeps the argmax positions and x's shape and layout, not x itself: dx is allocated in that
+layout, and the activation before the pool can be freed (about 2% of a Fashion CNN step).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import Function
+from .conv import Pair, out_size, window
+
+Array = np.ndarray
+
+
+def _positions(kernel: Pair) -> list[Pair]:
+    """The kernel positions (i, j) in row-major order."""
+    return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
+
+
+def _out_hw(x: Array, kernel: Pair, stride: Pair) -> Pair:
+    return out_size(x.shape[2], kernel[0], stride[0]), out_size(x.shape[3], kernel[1], stride[1])
+
+
+def _channels_major(x: Array) -> bool:
+    """True when x (N, C, H, W) is laid out as a C-contiguous (C, N, H, W) array (a Conv2d's output)."""
+    return bool(x.transpose(1, 0, 2, 3).flags.c_contiguous)
+
+
+def _new(alloc: Any, shape: tuple[int, ...], channels_major: bool, dtype: Any) -> Array:
+    """A new (N, C, H, W) array from ``alloc`` (np.empty or np.zeros), channels-major if asked."""
+    if channels_major:
+        return alloc((shape[1], shape[0], *shape[2:]), dtype=dtype).transpose(1, 0, 2, 3)
+    return alloc(shape, dtype=dtype)
+
+
+class MaxPool2d(Function):
+    """y = the maximum of each window; dL/dx sends each output's gradient to the one input that was its
+    maximum. Ties: the first maximum in the window in row-major order gets it all (as PyTorch's CPU
+    kernel). NaN: the output is NaN (np.maximum propagates it) but the gradient goes to the largest
+    non-NaN element before it (PyTorch sends it to the NaN)."""
+
+    shape_rule = ""
+
+    @staticmethod
+    def forward(ctx: Any, x: Array, *, kernel_size: Pair, stride: Pair) -> Array:
+        out_hw, positions = _out_hw(x, kernel_size, stride), _positions(kernel_size)
+        # Running maximum over the kernel positions, and which position holds it: a strictly larger
+        # value replaces it, so the first maximum wins ties. Positions only grow, so
+        # "where = p if larger" is where = max(where, larger * p).
+        best = window(x, 0, 0, out_hw, stride).copy(order="K")
+        where = np.zeros_like(best, dtype=np.uint8 if len(positions) < 256 else np.int32)
+        for p, (i, j) in enumerate(positions[1:], start=1):
+            v = window(x, i, j, out_hw, stride)
+            larger = np.greater(v, best)
+            np.maximum(best, v, out=best)
+            np.maximum(where, np.multiply(larger, p, dtype=where.dtype), out=where)
+        ctx.save_for_backward(x.shape, _channels_major(x), where, kernel_size, stride)  # not x: see above
+        return best
+
+    @staticmethod
+    def backward(ctx: Any, g: Array) -> tuple[Array | None]:
+        if not ctx.needs_input_grad[0]:
+            return (None,)
+        x_shape, channels_major, where, (kh, kw), stride = ctx.saved_tensors
+        out_hw = where.shape[2:]
+        overlap = stride[0] < kh or stride[1] < kw
+        covered = not overlap and x_shape[2] == out_hw[0] * kh and x_shape[3] == out_hw[1] * kw
+        # every element of dx is written when the windows tile the input exactly: then no zeroing
+        dx = _new(np.empty if covered else np.zeros, x_shape, channels_major, g.dtype)
+        for p, (i, j) in enumerate(_positions((kh, kw))):
+            view = window(dx, i, j, out_hw, stride)
+            if overlap:
+                view += g * (where == p)
+            else:  # every input is in one window at most: write instead of add
+                np.multiply(g, where == p, out=view)
+        return (dx,)
+
+
+class AvgPool2d(Function):
+    """y = the mean of each window; dL/dx spreads each output's gradient evenly, g / (kh kw), over
+    its window."""
+
+    shape_rule = ""
+
+    @staticmethod
+    def forward(ctx: Any, x: Array, *, kernel_size: Pair, stride: Pair) -> Array:
+        out_hw, positions = _out_hw(x, kernel_size, stride), _positions(kernel_size)
+        total = window(x, 0, 0, out_hw, stride).copy(order="K")  # keeps x's memory layout
+        for i, j in positions[1:]:
+            total += window(x, i, j, out_hw, stride)
+        total *= x.dtype.type(1.0 / len(positions))
+        ctx.save_for_backward(x.shape, kernel_size, stride)
+        return total
+
+    @staticmethod
+    def backward(ctx: Any, g: Array) -> tuple[Array | None]:
+        if not ctx.needs_input_grad[0]:
+            return (None,)
+        x_shape, kernel, stride = ctx.saved_tensors
+        positions = _positions(kernel)
+        share = g * g.dtype.type(1.0 / len(positions))
+        dx = np.zeros(x_shape, dtype=g.dtype)
+        for i, j in positions:
+            window(dx, i, j, g.shape[2:], stride)[...] += share
+        return (dx,)
