@@ -19,7 +19,7 @@ import numpy as np
 from ..nn.module import Layer
 from ..serialization import atomic_write
 from ..validation import fail
-from . import onnx_ops  # noqa: F401  (registers the converters)
+from . import onnx_ops, onnx_spatial  # noqa: F401  (register the converters)
 from ._common import example_shape, model_dtype, require
 from ._onnx_graph import ONNX_CONVERTERS, WHO, _Graph, convert, onnx_converter
 from .trace import BATCHES, trace_model

@@ -29,7 +29,7 @@ from ..nn.shape import Flatten
 from ..nn.softmax import LogSoftmax, Softmax
 from ..nn.summary import default_input
 from ..validation import fail
-from . import torch_ops  # noqa: F401  (registers the converters)
+from . import torch_ops, torch_spatial  # noqa: F401  (register the converters)
 from ._common import example_shape, join, model_dtype, require
 from .torch_ops import TORCH_CONVERTERS, torch_converter
 from .torch_traced import traced_module
