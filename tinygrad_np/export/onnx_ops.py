@@ -16,7 +16,8 @@ from ..ops import dropout, elementwise, linear, reduce, shape, softmax
 from ..validation import fail
 from ._common import UnsupportedLayerError, join
 from ._onnx_graph import WHO, _Graph, onnx_converter
-from .trace import Node, expand_target, reshape_target, simple_index
+from .node_shapes import expand_target, reshape_target, simple_index
+from .trace import Node
 
 _BINARY = {elementwise.Add: "Add", elementwise.Sub: "Sub", elementwise.Mul: "Mul", elementwise.Div: "Div"}
 _UNARY = {

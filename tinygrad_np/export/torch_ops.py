@@ -19,7 +19,8 @@ from ..ops import activations as act
 from ..ops import dropout, elementwise, linear, reduce, shape, softmax
 from ..validation import fail
 from ._common import UnsupportedLayerError
-from .trace import Node, Ref, Trace, expand_target, reshape_target, simple_index
+from .node_shapes import expand_target, reshape_target, simple_index
+from .trace import Node, Ref, Trace
 
 WHO = "to_torch"
 

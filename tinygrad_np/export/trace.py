@@ -8,13 +8,12 @@ lists them inputs first. Each node's inputs become ``Ref``s: the model's input, 
 dotted name in ``named_parameters()``), a buffer (a constant array that is a module's buffer, such as
 BatchNorm's running statistics, by its dotted name), or an earlier node; anything else (numbers,
 arrays, Tensors outside the graph) is a constant. Comparing the two runs tells which sizes follow the
-batch, so an exported graph keeps the batch axis dynamic (``Trace.dims``, ``reshape_target``).
+batch, so an exported graph keeps the batch axis dynamic (``Trace.dims``; node_shapes.py).
 """
 
 from __future__ import annotations
 
 import inspect
-import numbers
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -96,54 +95,6 @@ class Trace:
         """The shape of ``ref`` with None for every size that follows the batch."""
         a, b = self.shapes(ref)
         return tuple(x if x == y else None for x, y in zip(a, b, strict=True))
-
-
-def reshape_target(trace: Trace, n: Node, who: str) -> list[int]:
-    """A Reshape node's target shape for any batch size: fixed sizes as traced, and for the one size
-    that follows the batch, 0 (ONNX's "copy the input's size") where it is the input's first size in
-    place, else -1 (inferred)."""
-    t1, t2 = tuple(n.args["shape"]), tuple(n.args2["shape"])
-    in1, in2 = trace.shapes(n.args["a"])
-    batch = [i for i, (x, y) in enumerate(zip(t1, t2, strict=True)) if x != y]
-    target = [int(x) for x in t1]
-    if len(batch) == 1:
-        i = batch[0]
-        target[i] = 0 if i == 0 and (t1[0], t2[0]) == (in1[0], in2[0]) else -1
-    if len(batch) > 1 or target.count(-1) > 1:
-        got = f"{t1} at batch {BATCHES[0]} and {t2} at batch {BATCHES[1]}"
-        raise fail(
-            who,
-            f"the reshape in {n.where()}",
-            "keep the batch in one dimension",
-            got,
-            error=UnsupportedLayerError,
-        )
-    return target
-
-
-def simple_index(n: Node, ndim: int, who: str) -> list[tuple[int, int | slice]]:
-    """``n``'s index as (axis, int or slice) pairs, or an UnsupportedLayerError unless the index is
-    ints and slices with positive steps (and one ``...``), the same at every batch size."""
-    index = n.args["index"]
-    items = index if isinstance(index, tuple) else (index,)
-
-    def simple(i: object) -> bool:
-        if isinstance(i, slice):
-            ends = (i.start, i.stop, i.step)
-            return all(e is None or isinstance(e, numbers.Integral) for e in ends) and (i.step or 1) > 0
-        return i is Ellipsis or (isinstance(i, numbers.Integral) and not isinstance(i, bool | np.bool_))
-
-    if (
-        not all(simple(i) for i in items)
-        or sum(i is Ellipsis for i in items) > 1
-        or index != n.args2["index"]
-    ):
-        rule = "be ints and slices with positive steps (and one ...), the same for every batch size"
-        raise fail(who, f"the index in {n.where()}", rule, repr(index), error=UnsupportedLayerError)
-    if Ellipsis in items:
-        k = items.index(Ellipsis)
-        items = (*items[:k], *(slice(None),) * (ndim - len(items) + 1), *items[k + 1 :])
-    return list(enumerate(items))
 
 
 _SIGNATURES: dict[type[Function], inspect.Signature] = {}
@@ -260,26 +211,6 @@ def _check_constants(who: str, n: Node, inputs1: list[Any], inputs2: list[Any]) 
             got = "one that changes with it (a comparison, .data or .shape of a Tensor: no node records them)"
             fix = "an export would freeze it; compute it with Tensor operations"
             raise fail(who, what, "be the same for every input", got, fix, UnsupportedLayerError)
-
-
-def expand_target(trace: Trace, n: Node, who: str) -> list[int | None]:
-    """An Expand node's target shape for any batch size: fixed sizes as traced, None where the size
-    follows the batch and is the input's own (aligned from the right), kept as it is."""
-    t1, t2 = tuple(n.args["shape"]), tuple(n.args2["shape"])
-    in1, in2 = trace.shapes(n.args["a"])
-    lead = len(t1) - len(in1)
-    target: list[int | None] = []
-    for i, (x, y) in enumerate(zip(t1, t2, strict=True)):
-        j = i - lead
-        if x == y:
-            target.append(int(x))
-        elif j >= 0 and (in1[j], in2[j]) == (x, y):
-            target.append(None)
-        else:
-            got = f"{t1} at batch {BATCHES[0]} and {t2} at batch {BATCHES[1]}"
-            rule = "keep the batch where the input has it"
-            raise fail(who, f"the expand in {n.where()}", rule, got, error=UnsupportedLayerError)
-    return target
 
 
 def trace_model(who: str, model: Module, example: tuple[int, ...], dtype: np.dtype) -> Trace:
