@@ -7,7 +7,7 @@ ops.py); ``Tensor.backward()`` runs ``engine.backward``. Layers and losses becom
 """
 
 from .function import Function
-from .grad_mode import is_grad_enabled, no_grad
+from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .graphviz import draw_graph
 from .tensor import Tensor
 from .tensor_functions import cat, ones, randn, stack, tensor, tril, triu, where, zeros
@@ -17,6 +17,7 @@ __all__ = [
     "Tensor",
     "cat",
     "draw_graph",
+    "enable_grad",
     "is_grad_enabled",
     "no_grad",
     "ones",

@@ -40,3 +40,11 @@ class no_grad:
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+class enable_grad(no_grad):
+    """``with tnp.enable_grad(): ...``: record the graph again inside ``no_grad()`` (as PyTorch's)."""
+
+    def __enter__(self) -> None:
+        self._prev = is_grad_enabled()
+        _state.enabled = True

@@ -14,14 +14,12 @@ batch, so an exported graph keeps the batch axis dynamic (``Trace.dims``; node_s
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..autograd import grad_mode
+from ..autograd.grad_mode import enable_grad
 from ..autograd.engine import topological_order
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
@@ -115,17 +113,6 @@ def _bind(ctx: Function) -> dict[str, Any]:
     return args
 
 
-@contextmanager
-def _grad_enabled() -> Iterator[None]:
-    """Record a graph even if the caller is inside ``no_grad()`` (the trace needs the nodes)."""
-    before = grad_mode.is_grad_enabled()
-    grad_mode._state.enabled = True
-    try:
-        yield
-    finally:
-        grad_mode._state.enabled = before
-
-
 def _check_traceable(who: str, model: Module) -> None:
     for path, m in model.named_modules():
         if not m._array_forward and m._hand_written():
@@ -152,7 +139,12 @@ def _run(who: str, model: Module, x: np.ndarray) -> tuple[Tensor, Tensor, list[T
 
     xt = Tensor(x, requires_grad=True)
     try:
-        with left_as_found(model), _grad_enabled(), watch_calls(model, after), np.errstate(all="ignore"):
+        with (
+            left_as_found(model),
+            enable_grad(),
+            watch_calls(model, after),
+            np.errstate(all="ignore"),
+        ):
             out = model(xt)
     except (ValueError, TypeError, IndexError) as e:
         if isinstance(e, UnsupportedLayerError):
