@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.grad_mode import enable_grad
 from ..autograd.engine import topological_order
 from ..autograd.function import Function
+from ..autograd.grad_mode import enable_grad
 from ..autograd.tensor import Tensor
 from ..nn.module import Module
 from ..nn.summary import left_as_found, watch_calls
