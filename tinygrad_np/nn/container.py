@@ -139,7 +139,7 @@ class Sequential(ModuleList):
         grad: Any = grad_out
         more = {"accumulate": True} if accumulate else {}  # hand-written layers may not take it
         for i in range(end - 1, stop - 1, -1):
-            kw = more if self.layers[i].parameters() else {}  # nothing to accumulate in a Flatten
+            kw = more if more and self.layers[i].parameters() else {}  # nothing to accumulate in a Flatten
             grad = self.layers[i].backward(grad, input_grad=input_grad or i > stop, **kw)
         return grad if input_grad else None
 
