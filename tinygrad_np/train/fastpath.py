@@ -23,9 +23,10 @@ momentum buffers are W's (tests/train/test_fastpath_rules.py checks it against S
 **The same arithmetic up to rounding**, summed in another order: in float64 about 1e-15 per step (the
 course's published costs still match to 1e-9 after 2500 iterations). A run that oscillates amplifies
 rounding differences, the default path's own included: on the 259 course pictures saved as PNG / JPEG,
-``--layers 12288,12,4,1``, lr 0.075, this path and the default one both part from a NumPy transcription
-of the notebook by more than 1e-12 near iteration 400 (at 403 and 412), by 1e-6 at 545; this path's
-per-step differences are about ten times larger. The sample-space arrays are float64 in any dtype; in
+``--layers 12288,12,4,1``, lr 0.075, both paths part from a NumPy transcription of the notebook by more
+than 1e-12 at iteration 403 / 412 (seed 1) or both at 1347 (``--init-scale 0.01 --seed 3``), by 1e-6
+some 150 iterations later; before that, this path's differences are about ten times the default's.
+The sample-space arrays are float64 in any dtype; in
 float32, with ReLU, a pre-activation within rounding of 0 can fall on either side of the kink, after
 which the runs part as float32 runs of any two libraries may.
 
