@@ -1,8 +1,9 @@
-"""fit() end to end on the cat model with the fast path on and off: ``python -m benchmarks.fit_fastpath``.
+"""fit() end to end on the cat model with ``fast_path=True`` and without it (the default):
+``python -m benchmarks.fit_fastpath``.
 
 Full-batch SGD, lr 0.0075, 2500 iterations (``--iterations``), the course's init; runs on, off, on in
-the same process for each dtype and prints the wall time and the final loss of each run. History,
-callbacks and writing the weights back are included: this is what a user of ``fit()`` waits for.
+the same process for each dtype and prints the wall time and the final loss of each run. The History,
+the set-up and writing the weights back are included: this is what a user of ``fit()`` waits for.
 """
 
 from __future__ import annotations

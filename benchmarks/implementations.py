@@ -109,12 +109,12 @@ def tinygrad_np_graph_trainer(weights: Weights, lr: float, batches: Batches) -> 
 
 
 def tinygrad_np_fast_trainer(weights: Weights, lr: float, batches: Batches) -> Step:
-    """fit()'s full-batch fast path (tinygrad_np/train/fastpath.py), step by step as fit() runs it:
-    the first layer in sample space. Full batch only (one batch). Its set-up (K = x xᵀ, x W0ᵀ) runs
-    inside the first step, so it is part of the loop time; writing W back at the end (one product,
-    done once by fit()) is not timed."""
+    """``fit(..., fast_path=True)``'s step (tinygrad_np/train/fastpath.py): the loop runs the fast
+    path's stand-ins for the model and optimiser, the first layer in sample space. Full batch only (one
+    batch). Its set-up (K = x xᵀ, x W0ᵀ, on entering) runs inside the first step, so it is part of the
+    loop time; writing W back at the end (one product, done once when fit() leaves it) is not timed."""
     import tinygrad_np as tnp
-    from tinygrad_np.train.fastpath import FirstLayerFastPath
+    from tinygrad_np.train.fastpath import FirstLayerInSampleSpace
 
     if len(batches) != 1:
         raise ValueError("the fast path is for full-batch training (one batch)")
@@ -122,16 +122,17 @@ def tinygrad_np_fast_trainer(weights: Weights, lr: float, batches: Batches) -> S
     loss_fn = tnp.BCELoss()
     opt = tnp.SGD(model.parameters(), lr=lr)
     x, y = batches[0]
-    fast: list[FirstLayerFastPath] = []
+    stand_ins: list[Any] = []
 
     def step(i: int) -> float:
-        if not fast:
-            fast.append(FirstLayerFastPath(model, opt, x))
-        f = fast[0]
-        loss = loss_fn(f.forward(), y)
-        f.backward(loss_fn)
-        opt.step()
-        f.update()
+        if not stand_ins:
+            stand_ins.extend(
+                FirstLayerInSampleSpace(model, opt, x, None, full_batch=True, callbacks=()).__enter__()
+            )
+        fast_model, fast_opt = stand_ins
+        loss = loss_fn(fast_model(x), y)  # fit's loop, unchanged
+        fast_model.backward_from(loss_fn)
+        fast_opt.step()
         return loss
 
     return step

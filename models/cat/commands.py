@@ -44,7 +44,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     metrics = {
         "settings": {
             key: getattr(args, key)
-            for key in ("init", "seed", "dtype", "optimizer", "batch_size", "dropout", "label_by", "resume")
+            for key in (
+                "init",
+                "seed",
+                "dtype",
+                "optimizer",
+                "batch_size",
+                "dropout",
+                "label_by",
+                "resume",
+                "fast",
+            )
         }
         | recipe
         | {"iterations": args.iterations, "data": data.source, "stop_reason": history.stop_reason},
@@ -59,7 +69,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"Wrote {out}/: weights.npz, cost_curve.png, mislabelled.png, test_picture.png, metrics.json "
         f"({seconds:.1f} s of training)"
     )
-    return _resume_hint(out) if interrupted else 0
+    if interrupted:
+        return _resume_hint(out)
+    _fast_hint(args, recipe, len(data.x_train))
+    return 0
 
 
 def _setup(args: argparse.Namespace) -> tuple[dict[str, Any], Any, tnp.Sequential]:
@@ -102,7 +115,9 @@ def _describe(args: argparse.Namespace, recipe: dict[str, Any], data: Any) -> No
         f"Model: {recipe['model']} {recipe['layer_sizes']}, init {args.init}{scale}, seed {args.seed}, "
         f"{args.dtype}, {args.optimizer} lr {recipe['lr']}{extras}, "
         f"{'full batch' if full else f'batch size {args.batch_size}'}, {recipe['epochs']} "
-        f"{'iteration' if full else 'epoch'}s" + (f", resumed from {args.resume}" if args.resume else "")
+        f"{'iteration' if full else 'epoch'}s"
+        + (", --fast (first layer in sample space)" if args.fast else "")
+        + (f", resumed from {args.resume}" if args.resume else "")
     )
 
 
@@ -125,6 +140,7 @@ def _fit(
         checkpoint=str(out / "checkpoint.npz") if args.checkpoint else None,
         resume_from=args.resume,
         print_every=args.print_every,
+        fast=args.fast,
     )
 
 
@@ -163,6 +179,21 @@ def _write_pictures(
     k = args.show
     text = caption(int(data.y_test[k, 0]), float(prob_test[k, 0]), data.classes)
     save_captioned(data.images_test[k], text, out / "test_picture.png", name=data.names_test[k])
+
+
+def _fast_hint(args: argparse.Namespace, recipe: dict[str, Any], m: int) -> None:
+    """Without --fast, where it would apply, one line saying that it exists and what it saves."""
+    from .train import fewer_multiply_adds
+
+    sizes = recipe["layer_sizes"]
+    # fit's rules for its fast path: full-batch SGD, no callback, at most one sample per four inputs
+    if args.fast or args.batch_size is not None or args.optimizer != "sgd" or args.checkpoint:
+        return
+    if 4 * m <= sizes[0]:
+        print(
+            f"hint: --fast trains this model with {fewer_multiply_adds(sizes, m):.0f}x fewer multiply-adds "
+            "per iteration (same math up to rounding; see --help)"
+        )
 
 
 def _resume_hint(out: Path) -> int:

@@ -37,6 +37,11 @@ def resolve_recipe(args: argparse.Namespace) -> dict[str, Any]:
         raise ValueError("--iterations counts full-batch steps; with --batch-size give --epochs")
     if args.momentum and args.optimizer != "sgd":
         raise ValueError(f"--momentum is for sgd; {args.optimizer} has its own betas")
+    if args.fast and (args.batch_size is not None or args.optimizer != "sgd" or args.checkpoint):
+        raise ValueError(
+            "--fast trains full-batch sgd without --checkpoint (it keeps the first layer's weights in "
+            "sample space until training ends); drop --fast, or --batch-size, --optimizer, --checkpoint"
+        )
     if args.init_scale is not None and args.init in ("he", "xavier"):
         raise ValueError(f"--init-scale is for --init course or normal; {args.init} sets its own scale")
     scale: str | float

@@ -19,6 +19,8 @@ pytest.importorskip("h5py", reason="h5py missing: pip install -e '.[cat]'")
 Image = pytest.importorskip("PIL.Image", reason="Pillow missing: pip install -e '.[cat]'")
 pytest.importorskip("matplotlib", reason="matplotlib missing: pip install -e '.[cat]'")
 
+from course_transcription import course_style  # noqa: E402
+
 from models.cat.cli import build_parser, main  # noqa: E402
 from tinygrad_np.data.datasets import load_image  # noqa: E402
 
@@ -47,56 +49,7 @@ def variant(tmp_path: Path) -> Path:
     return root
 
 
-# --- the reference variant, against the course's own arithmetic --------------------------------
-
-
-def course_style(root: Path, layers_dims, lr: float, iterations: int, seed: int):
-    """The notebook's code, written as the course writes it: (features, m) matrices, np.random.seed,
-    randn * 0.01, sigmoid/relu caches, dAL = -(Y/AL - (1-Y)/(1-AL)). Files in sorted order."""
-
-    def load(split):
-        files = sorted((root / split).iterdir())
-        x = np.stack([load_image(f) for f in files]).reshape(len(files), -1).T / 255.0
-        y = np.array([[1.0 if f.suffix == ".png" else 0.0 for f in files]])
-        return x, y
-
-    (X, Y), (Xt, Yt) = load("train"), load("test")
-    np.random.seed(seed)  # noqa: NPY002 (the course's legacy draws)
-    params = {}
-    for k in range(1, len(layers_dims)):
-        params["W" + str(k)] = np.random.randn(layers_dims[k], layers_dims[k - 1]) * 0.01  # noqa: NPY002
-        params["b" + str(k)] = np.zeros((layers_dims[k], 1))
-    L = len(layers_dims) - 1
-
-    def forward(A):
-        caches = []
-        for k in range(1, L + 1):
-            Z = np.dot(params["W" + str(k)], A) + params["b" + str(k)]
-            caches.append((A, Z))
-            A = 1 / (1 + np.exp(-Z)) if k == L else np.maximum(0, Z)
-        return A, caches
-
-    costs = []
-    for _ in range(iterations):
-        AL, caches = forward(X)
-        m = Y.shape[1]
-        costs.append(float(np.squeeze(-np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m)))
-        dA = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
-        for k in range(L, 0, -1):
-            A_prev, Z = caches[k - 1]
-            if k == L:
-                s = 1 / (1 + np.exp(-Z))
-                dZ = dA * s * (1 - s)
-            else:
-                dZ = np.array(dA, copy=True)
-                dZ[Z <= 0] = 0
-            dW = np.dot(dZ, A_prev.T) / m
-            db = np.sum(dZ, axis=1, keepdims=True) / m
-            dA = np.dot(params["W" + str(k)].T, dZ)
-            params["W" + str(k)] -= lr * dW
-            params["b" + str(k)] -= lr * db
-    acc = [float(np.mean((forward(x)[0] > 0.5) == y)) for x, y in ((X, Y), (Xt, Yt))]
-    return costs, acc, params
+# --- the reference variant, against the course's own arithmetic (course_transcription.py) ------
 
 
 def test_reference_variant_matches_the_course_arithmetic(variant: Path, tmp_path: Path, capsys) -> None:

@@ -20,7 +20,8 @@ class SGD(Optimizer):
                   g = g + momentum * buf if nesterov else buf
     p = p - lr * g
 
-    State per Parameter object: "momentum_buffer" (p's shape), once momentum is used.
+    State per Parameter object: "momentum_buffer" (p's shape), once momentum is used; read and write
+    it with ``momentum_buffer(p)`` and ``set_momentum_buffer(p, buf)``.
     """
 
     _STATE: ClassVar[dict[str, str]] = {"momentum_buffer": "param"}
@@ -60,6 +61,35 @@ class SGD(Optimizer):
                 f"momentum {out['momentum']}, dampening {out['dampening']}",
             )
         return out
+
+    def momentum_buffer(self, p: Parameter) -> np.ndarray | None:
+        """``p``'s momentum buffer: the array itself (``step()`` updates it in place), or None before
+        the first step with momentum (and without momentum)."""
+        buf: np.ndarray | None = self.state.get(self._own(p, "momentum_buffer"), {}).get("momentum_buffer")
+        return buf
+
+    def set_momentum_buffer(self, p: Parameter, buf: np.ndarray | None) -> None:
+        """Make ``buf`` (p's shape; stored as a copy in p's dtype) p's momentum buffer, so the
+        next ``step()`` continues from it; None forgets it (the next step starts a new one)."""
+        self._own(p, "set_momentum_buffer")
+        if buf is None:
+            self.state.get(p, {}).pop("momentum_buffer", None)
+            return
+        a = np.asarray(buf)
+        if a.shape != p.shape:
+            raise fail(
+                "SGD.set_momentum_buffer", "buf", f"have the parameter's shape {p.shape}", f"shape {a.shape}"
+            )
+        if a.dtype.kind not in "iuf":
+            raise fail(
+                "SGD.set_momentum_buffer", "buf", "hold real numbers", f"dtype {a.dtype}", error=TypeError
+            )
+        self.state.setdefault(p, {})["momentum_buffer"] = np.array(a, dtype=p.data.dtype, copy=True)
+
+    def _own(self, p: Parameter, who: str) -> Parameter:
+        if not any(q is p for q in self.params):
+            raise fail(f"SGD.{who}", "p", "be one of this optimiser's parameters", repr(p))
+        return p
 
     def step(self) -> None:
         lr, wd, mu = self.lr, self.weight_decay, self.momentum

@@ -1,6 +1,7 @@
 """Training: fit() and what it is built from (state, epoch loop, callbacks, checkpoints, progress).
 
-Imports run one way: fit -> loop -> state -> history; callbacks -> checkpoint; nothing here imports fit.
+Imports run one way: fit -> loop -> state -> history; callbacks -> checkpoint; fit -> fastpath (its only
+importer; the loop runs the fast path's stand-ins unaware); nothing here imports fit.
 """
 
 from .callbacks import Callback, CallbackList, EarlyStopping, ModelCheckpoint

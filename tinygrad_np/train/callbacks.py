@@ -29,11 +29,6 @@ class Callback:
     checkpoint carry the callback's own state, so resuming continues its counters."""
 
     order: int = 0
-    # True (the safe default): this callback may read or change the weights at every epoch, or
-    # through its own reference to the model, so fit() keeps the weights in the model at every step
-    # (no full-batch fast path, see train/fastpath.py). Callbacks that reach the model only through
-    # ``state.model`` / ``state.optimizer`` (always current) and not every epoch set it False.
-    reads_weights: bool = True
 
     def on_train_begin(self, state: TrainState) -> None: ...
     def on_batch_end(self, state: TrainState, loss: float) -> None: ...
@@ -152,10 +147,6 @@ class ModelCheckpoint(Callback, _Monitor):
         self.save_best_only = bool(save_best_only)
         self.saved_epoch: int | None = None  # epoch count of the last write in this process
 
-    @property
-    def reads_weights(self) -> bool:  # type: ignore[override]
-        return not self.save_best_only  # the "last" checkpoint is written every epoch
-
     def on_train_begin(self, state: TrainState) -> None:
         checkpoint.check_writable(self.path)
 
@@ -213,7 +204,6 @@ class EarlyStopping(Callback, _Monitor):
         self.wait = 0
         self.best_weights: dict[str, np.ndarray] | None = None
         self.stopped_epoch: int | None = None
-        self.reads_weights = self.restore_best_weights  # it copies them through state.model
 
     def on_epoch_end(self, state: TrainState) -> None:
         value = self.current(state)

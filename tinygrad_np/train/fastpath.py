@@ -1,64 +1,72 @@
-"""The full-batch fast path: the first Linear layer trained in sample space.
+"""The full-batch fast path, on request (``fit(..., fast_path=True)``): the first Linear trained in
+sample space.
 
-With the same inputs ``x`` (m, n) at every step (full-batch training) and SGD, every update of the
-first layer's weight W (out, n) is a combination of W's starting value and the rows of x:
-``dL/dW = Gᵀ x`` with ``G = dL/dZ`` (m, out). So W, and SGD's momentum buffer, stay of the form
+With the same inputs ``x`` (m, n) at every step and SGD, every update of the first layer's weight W
+(out, n) is a combination of W's starting value and the rows of x (``dL/dW = Gᵀ x``, ``G = dL/dZ``).
+So W, and SGD's momentum buffer, stay of the form
 
-    W(t) = Σ_k c_k(t) F_k + A(t) x        F_k: W (and the momentum buffer) when the path started,
+    W(t) = Σ_k c_k(t) F_k + A(t) x        F_k: W (and the momentum buffer) when training started,
                                             c: a few scalars, A: (out, m)
 
 and the first layer's output needs no product with x at all:
 
     Z(t) = x W(t)ᵀ + b = Σ_k c_k(t) P_k + K A(t)ᵀ + b,    P_k = x F_kᵀ,  K = x xᵀ (m, m), once.
 
-Per step this costs m·m·out multiply-adds instead of the two products x Wᵀ and Gᵀ x (2·m·n·out): for
-the course's cat model (m = 209, n = 12288) about 120 times fewer. The recurrences for (c, A) are SGD's
-own (weight decay, momentum, dampening, Nesterov, the lr of each step), applied to coefficients
-instead of arrays, so the result is the same in exact arithmetic and differs only by rounding.
+Per step this costs m·m·out multiply-adds instead of 2·m·n·out (x Wᵀ and Gᵀ x): for the course's cat
+model (m = 209, n = 12288) about 120 times fewer. Validation uses ``x_val xᵀ``, computed once.
 
-The validation pass works the same way: ``x_val W(t)ᵀ = Σ c_k x_val F_kᵀ + (x_val xᵀ) A(t)ᵀ``,
-with ``x_val xᵀ`` (m_val, m) computed once.
+**SGD's update, not a copy of it.** (c, A) -> W is linear, and so is SGD's update (weight decay,
+momentum, dampening, Nesterov, each step's lr). So SGD.step itself, run on two Parameters holding c and
+A with gradients (0, Gᵀ) and the optimiser's settings, is W's step written in coefficients, and its
+momentum buffers are W's (tests/train/test_fastpath_rules.py checks it against SGD.step on W).
 
-fit() takes this path only where it is exact (see ``eligible``) and materialises W (and the momentum
-buffer) whenever anything outside the loop may look: when a callback reads ``state.model`` or
-``state.optimizer``, on Ctrl-C, on divergence and at the end of training. After it has been
-looked at, the path starts afresh from the model's arrays (a callback may have changed them).
-Rounding: the sample-space arrays (K, A, c, P) are float64 whatever the model's dtype; Z is rounded
-to the model's dtype. In float64 the two paths agree to ~1e-15 per step (the course's costs to 1e-9
-after 2500 iterations). In float32 they agree to float32 rounding, but with ReLU a pre-activation
-within rounding of 0 can fall on different sides of the kink in the two paths, after which the runs
-part as float32 runs of any two libraries may: on the cat model this happens at iteration 65, and
-after 2500 iterations the float32 loss is 0.0677 against the normal path's 0.0850 (float64 0.0884,
-PyTorch float32 0.0845, the course's code in float32 0.0676).
-Switch it off with ``fit(..., fast_path=False)`` or the environment variable
-``TINYGRAD_NP_FAST_PATH=0``.
+**The same arithmetic up to rounding**, summed in another order: in float64 about 1e-15 per step (the
+course's published costs still match to 1e-9 after 2500 iterations). A run that oscillates amplifies
+rounding differences, the default path's own included: on the 259 course pictures saved as PNG / JPEG,
+``--layers 12288,12,4,1``, lr 0.075, both paths part from a NumPy transcription of the notebook by more
+than 1e-12 at iteration 403 / 412 (seed 1) or both at 1347 (``--init-scale 0.01 --seed 3``), by 1e-6
+some 150 iterations later; before that, this path's differences are about ten times the default's.
+The sample-space arrays are float64 in any dtype; in
+float32, with ReLU, a pre-activation within rounding of 0 can fall on either side of the kink, after
+which the runs part as float32 runs of any two libraries may.
+
+**Nothing can look at W while it is in sample space.** fit() takes this path only when asked and only
+without callbacks (a checkpoint is one), so a callback always sees the real weights and needs no flag.
+fit() is the only caller: ``with FirstLayerInSampleSpace(...) as (model, optimizer)`` gives stand-ins
+that fit's loop runs unchanged (``model(x)``, ``backward_from``, ``step()``, ``parameters()`` for the
+divergence check); on leaving, however training ended (Ctrl-C, divergence, the last epoch), W, its
+momentum buffer and its last gradient are written into the real model and optimiser.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ..nn.container import Sequential
 from ..nn.linear import Linear
 from ..nn.losses import Loss
+from ..nn.module import Module
+from ..nn.parameter import Parameter
 from ..optim.optimizer import Optimizer
 from ..optim.sgd import SGD
+from ..validation import fail
 
-__all__ = ["ENV_VAR", "FirstLayerFastPath", "eligible"]
+__all__ = ["MAX_SAMPLES_PER_INPUT", "FirstLayerInSampleSpace", "check_applies"]
 
-ENV_VAR = "TINYGRAD_NP_FAST_PATH"
 # The path pays off when the samples are much fewer than the first layer's inputs.
 MAX_SAMPLES_PER_INPUT = 0.25
 
-# OpenBLAS runs a product on several threads when m*n*k > 262144. Then each call must wake its
-# threads: on a busy machine that costs milliseconds, far more than the product. K Aᵀ is computed
-# in row blocks below that size, each on the calling thread.
+# OpenBLAS runs a product on several threads when m*n*k > 262144; waking them costs milliseconds on a
+# busy machine, far more than the product. K Aᵀ is computed in row blocks below that size.
 _SINGLE_THREAD_MNK = 1 << 18
 
 _COLUMNS = 2048  # columns of a float32 x converted to float64 at a time
+
+WHO = "fit"
+WHAT = "fast_path=True"
 
 
 def _products64(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -84,200 +92,213 @@ def _times64(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     return out
 
 
-Coef = tuple[np.ndarray, np.ndarray]  # (c: (k,), A: (out, m)), standing for Σ c_k F_k + A x
+def _add_scaled(out: np.ndarray, c: np.ndarray, arrays: list[np.ndarray]) -> np.ndarray:
+    """out += Σ c_k arrays_k, in place (skipping zero coefficients); returns out."""
+    for ck, a in zip(c, arrays, strict=True):
+        if ck != 0:
+            out += a if ck == 1 else ck * a
+    return out
 
 
-def eligible(
+def _rows_of(a: np.ndarray, base: np.ndarray) -> slice | None:
+    """The rows ``start:stop`` when ``a`` is the view ``base[start:stop]``, else None."""
+    if a is base:
+        return slice(0, len(base))
+    step = base.strides[0] if base.ndim == 2 else 0
+    if a.ndim != 2 or a.shape[1:] != base.shape[1:] or a.strides != base.strides or step <= 0:
+        return None
+    start, rem = divmod(a.__array_interface__["data"][0] - base.__array_interface__["data"][0], step)
+    if rem or start < 0 or start + len(a) > len(base):
+        return None
+    return slice(start, start + len(a))
+
+
+def check_applies(
     model: object,
     optimizer: object,
     x: np.ndarray,
+    x_val: np.ndarray | None,
     *,
     full_batch: bool,
-    validation: np.ndarray | None,
     callbacks: Sequence[object],
-    requested: bool = True,
-) -> bool:
-    """Whether fit() may train ``model``'s first layer in sample space, exactly as the normal path
-    would (up to rounding): full batch, a ``Sequential`` starting with a ``Linear`` fed by x (2-d, of
-    the weights' dtype, m <= n / 4) and by the validation inputs (if any, same rule but for m) whose
-    weight SGD trains and no other layer holds, and no callback that reads the weights every epoch
-    (``Callback.reads_weights``)."""
-    if not requested or os.environ.get(ENV_VAR, "1").strip().lower() in ("0", "false", "no", "off"):
-        return False
-    if not full_batch or type(optimizer) is not SGD:
-        return False
-    if type(model) is not Sequential or len(model.layers) < 2 or type(model.layers[0]) is not Linear:
-        return False
-    first = model.layers[0]
+) -> None:
+    """Raise, saying why, unless the path applies: no callbacks, full batch, SGD, a Sequential
+    starting with a Linear (trained by the optimiser, used by no other layer) fed by 2-d inputs of its
+    dtype, at most ``MAX_SAMPLES_PER_INPUT`` samples per input."""
+    if callbacks:
+        names = ", ".join(type(cb).__name__ for cb in callbacks)
+        raise fail(WHO, WHAT, "come without callbacks or checkpoint= (they may read the weights, which "
+                   "the fast path keeps in sample space until training ends)", f"[{names}]",
+                   "drop them, or fast_path")  # fmt: skip
+    if not full_batch:
+        raise fail(WHO, WHAT, "come with full-batch training (batch_size=None)", "mini-batches")
+    if type(optimizer) is not SGD:
+        raise fail(WHO, WHAT, "come with a tnp.SGD optimizer", type(optimizer).__name__)
+    layers = model.layers if type(model) is Sequential else []
+    if len(layers) < 2 or type(layers[0]) is not Linear:
+        raise fail(WHO, WHAT, "come with a tnp.Sequential whose first layer is a tnp.Linear, followed by "
+                   "more layers", repr(model).splitlines()[0])  # fmt: skip
+    first: Linear = layers[0]
     w = first.weight
-    if x.ndim != 2 or x.shape[1] != first.in_features or x.dtype != w.data.dtype:
-        return False
+    for what, a in (("x", x), ("validation_data's x", x_val)):
+        if a is None:
+            continue
+        if a.ndim != 2 or a.shape[1] != first.in_features:
+            raise fail(WHO, WHAT, f"come with {what} of shape (m, {first.in_features})", a.shape)
+        if a.dtype != w.data.dtype:
+            raise fail(WHO, WHAT, f"come with {what} of the weights' dtype {w.data.dtype}", a.dtype,
+                       error=TypeError)  # fmt: skip
     if len(x) > MAX_SAMPLES_PER_INPUT * first.in_features:
-        return False
-    v = validation
-    if v is not None and (v.ndim != 2 or v.shape[1] != first.in_features or v.dtype != w.data.dtype):
-        return False
+        raise fail(WHO, WHAT, f"come with at most {MAX_SAMPLES_PER_INPUT:g} samples per input of the "
+                   "first layer (with more it does not pay)",
+                   f"{len(x)} samples for {first.in_features} inputs")  # fmt: skip
     if not any(p is w for p in optimizer.params):
-        return False
-    if any(p is w for layer in model.layers[1:] for p in layer.parameters()):
-        return False  # shared with a later layer: its gradient has other terms
-    return not any(getattr(cb, "reads_weights", True) for cb in callbacks)
+        raise fail(WHO, WHAT, "come with the first layer's weight among the optimizer's parameters", "not")
+    if any(p is w for layer in layers[1:] for p in layer.parameters()):
+        raise fail(WHO, WHAT, "come with a first-layer weight no other layer uses", "a shared weight")
 
 
-class FirstLayerFastPath:
-    """Trains ``model.layers[0]`` (a Linear) in sample space over the fixed batch ``x``; the other
-    layers run as usual. ``forward()`` -> the model's output, ``backward(loss_fn)``, then the
-    optimiser's ``step()`` (which skips W: its grad is None), then ``update()``. ``sync()`` writes W
-    and the momentum buffer into the model and optimiser; ``finish()`` also sets W's grad."""
+class FirstLayerInSampleSpace:
+    """``with FirstLayerInSampleSpace(model, optimizer, x, x_val, ...) as (model, optimizer):`` trains
+    ``model.layers[0]`` in sample space over the fixed batch ``x`` while fit's loop runs the stand-ins;
+    on exit the model and optimiser hold the trained W, its momentum buffer and gradient. The
+    constructor only checks (``check_applies``); entering starts from the model's arrays as they are."""
 
-    def __init__(
-        self, model: Sequential, optimizer: Optimizer, x: np.ndarray, x_val: np.ndarray | None = None
-    ) -> None:
-        assert isinstance(optimizer, SGD)
-        self.model, self.optimizer, self.x = model, optimizer, x
-        self.layer: Linear = model.layers[0]  # type: ignore[assignment]
+    def __init__(self, model: Any, optimizer: Any, x: np.ndarray, x_val: np.ndarray | None, *,
+                 full_batch: bool, callbacks: Sequence[object]) -> None:  # fmt: skip
+        check_applies(model, optimizer, x, x_val, full_batch=full_batch, callbacks=callbacks)
+        self.model: Sequential = model
+        self.optimizer: SGD = optimizer
+        self.x, self.x_val = x, x_val
+        self.layer: Linear = model.layers[0]
         self.weight = self.layer.weight
         self.rest = Sequential(*model.layers[1:])  # shares the layers
-        # Sample space is kept in float64 whatever the model's dtype: K sums n products of inputs,
-        # often all positive (pixels), and K Aᵀ cancels much of it, so float32 would lose digits that
-        # the normal path keeps. K, A, c and P are float64; Z is rounded to the model's dtype.
-        self.K = _products64(x, x)  # (m, m), once
-        # Validation inputs: x_val W(t)ᵀ = Σ c_k x_val F_kᵀ + (x_val xᵀ) A(t)ᵀ, no product with x_val.
-        self.x_val = x_val
-        self.K_val = None if x_val is None else _products64(x_val, x)
-        self.P_val: list[np.ndarray] = []
-        self.rows = max(1, _SINGLE_THREAD_MNK // (len(x) * self.weight.shape[0]))  # see forward()
         self.others = [p for p in model.parameters() if p is not self.weight]
-        self.basis_finite = True
-        self.F: list[np.ndarray] = []
-        self.P: list[np.ndarray] = []
-        self.w: Coef | None = None
-        self.buf: Coef | None = None
+        self.trained = [p for p in optimizer.params if p is not self.weight]
+
+    # -- set-up and write-back --------------------------------------------------------------------
+    def __enter__(self) -> tuple[Module, Optimizer]:
+        """Start from the model's current W (and momentum buffer): F, K, P, unit coefficients."""
+        x, w, opt = self.x, self.weight, self.optimizer
+        buf = opt.momentum_buffer(w)
+        # float64 whatever the model's dtype: K sums n products of often all-positive inputs (pixels)
+        # and K Aᵀ cancels much of it, so float32 would lose digits. Z is rounded to the model's dtype.
+        self.F = [np.array(w.data, copy=True)] + ([np.array(buf, copy=True)] if buf is not None else [])
+        self.K = _products64(x, x)  # (m, m), once
+        self.P = [_products64(x, f) for f in self.F]  # (m, out) each
+        v = self.x_val
+        self.K_val = _products64(v, x) if v is not None else None
+        self.P_val = [_products64(v, f) for f in self.F] if v is not None else []
+        k, shape = len(self.F), (w.shape[0], len(x))
+        self.c, self.a = Parameter(np.eye(k)[0].copy()), Parameter(np.zeros(shape))
+        self.coef = SGD([self.c, self.a], lr=opt.lr)  # its settings are copied from opt at each step
+        if buf is not None:  # the buffer is F_1: coefficients (0, 1, ...) and A = 0
+            self.coef.set_momentum_buffer(self.c, np.eye(k)[1])
+            self.coef.set_momentum_buffer(self.a, np.zeros(shape))
+        self.rows = max(1, _SINGLE_THREAD_MNK // (len(x) * w.shape[0]))  # see _pre_activation()
         self.G: np.ndarray | None = None
-        self.fresh = False  # the model's arrays hold the current values
-        self.stale_basis = True  # rebuild F, P from the model's arrays before the next step
+        self.grad_before, w.grad = w.grad, None  # the optimiser's step() skips W: its grad is None
+        return _Model(self), _Optimizer(self)
 
-    # -- the basis -----------------------------------------------------------------------------
-    def _rebase(self) -> None:
-        """Start from the model's current W (and momentum buffer): F, P, and unit coefficients."""
-        w_now = self.weight.data
-        buf_now = self.optimizer.state.get(self.weight, {}).get("momentum_buffer")
-        self.F = [np.array(w_now, copy=True)] + (
-            [np.array(buf_now, copy=True)] if buf_now is not None else []
-        )
-        dt = self.K.dtype  # float64, see __init__
-        self.P = [(self.x @ f.T).astype(dt, copy=False) for f in self.F]
-        self.P_val = (
-            [(self.x_val @ f.T).astype(dt, copy=False) for f in self.F] if self.x_val is not None else []
-        )
-        k, shape = len(self.F), (self.weight.shape[0], len(self.x))
-        self.w = (np.eye(k, dtype=dt)[0], np.zeros(shape, dt))
-        self.buf = (np.eye(k, dtype=dt)[1], np.zeros(shape, dt)) if buf_now is not None else None
-        self.basis_finite = all(bool(np.all(np.isfinite(a))) for a in self.F)
-        self.stale_basis = False
+    def __exit__(self, *exc: object) -> None:
+        """Write W, its momentum buffer and the last step's gradient into the model and optimiser."""
+        w = self.weight
+        w.data[...] = self._combine(self.c.data, self.a.data)
+        bc, ba = self.coef.momentum_buffer(self.c), self.coef.momentum_buffer(self.a)
+        if bc is not None and ba is not None:
+            self.optimizer.set_momentum_buffer(w, self._combine(bc, ba))
+        if self.G is None:  # no step was taken
+            w.grad = self.grad_before
+        else:
+            np.matmul(self.G.T, self.x, out=w.grad_buffer())
+        self.layer._cache = None  # its last forward ran in sample space: backward needs a new one
 
-    def _combine(self, coef: Coef) -> np.ndarray:
+    def _combine(self, c: np.ndarray, a: np.ndarray) -> np.ndarray:
         """Σ c_k F_k + A x, a new (out, n) array of the model's dtype."""
-        c, a = coef
-        out = _times64(a, self.x)
-        for ck, f in zip(c, self.F, strict=True):
-            if ck == 1:
-                out += f
-            elif ck != 0:
-                out += ck * f
-        return out.astype(self.weight.data.dtype, copy=False)
+        return _add_scaled(_times64(a, self.x), c, self.F).astype(self.weight.data.dtype, copy=False)
 
-    # -- one step ------------------------------------------------------------------------------
-    def forward(self) -> np.ndarray:
-        """The model's output on x: Z = Σ c_k P_k + K Aᵀ + b, then the other layers."""
-        if self.stale_basis:
-            self._rebase()
-        z = self._pre_activation(self.K, self.P)
-        self.fresh = False
-        return self.rest(z)
-
-    def predict_val(self, start: int, stop: int) -> np.ndarray:
-        """The model's output on validation samples start:stop (the caller sets eval mode)."""
-        if self.stale_basis:  # the model's arrays are current (nothing trained since the last sync)
-            assert self.x_val is not None
-            return self.model(self.x_val[start:stop])
-        assert self.K_val is not None
-        return self.rest(self._pre_activation(self.K_val[start:stop], [p[start:stop] for p in self.P_val]))
+    # -- one step ---------------------------------------------------------------------------------
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """The model's output on x: rows of the training inputs or of the validation inputs come from
+        their products with x and the F_k, computed once; other inputs (fit passes none) are multiplied."""
+        rows = _rows_of(x, self.x)
+        if rows is not None:
+            gram, cross = self.K[rows], [p[rows] for p in self.P]
+        elif self.x_val is not None and (rows := _rows_of(x, self.x_val)) is not None:
+            assert self.K_val is not None
+            gram, cross = self.K_val[rows], [p[rows] for p in self.P_val]
+        else:
+            gram, cross = _products64(x, self.x), [_products64(x, f) for f in self.F]
+        return self.rest(self._pre_activation(gram, cross))
 
     def _pre_activation(self, gram: np.ndarray, cross: list[np.ndarray]) -> np.ndarray:
         """Σ c_k cross_k + gram Aᵀ + b: the first layer's output on the inputs whose products with x are
         ``gram`` (rows, m) and with the F_k are ``cross`` (rows, out)."""
-        assert self.w is not None
-        c, a = self.w
-        z = np.empty((len(gram), a.shape[0]), dtype=gram.dtype)
+        c, a = self.c.data, self.a.data
+        z = np.empty((len(gram), a.shape[0]))
         for r in range(0, len(z), self.rows):
             np.matmul(gram[r : r + self.rows], a.T, out=z[r : r + self.rows])
-        for ck, p in zip(c, cross, strict=True):
-            if ck == 1:
-                z += p
-            elif ck != 0:
-                z += ck * p
+        _add_scaled(z, c, cross)
         if self.layer.bias is not None:
             z += self.layer.bias.data
         return z.astype(self.weight.data.dtype, copy=False)
 
     def backward(self, loss_fn: Loss) -> None:
-        """G = dL/dZ through the other layers; the bias gradient; W's grad left None for update()."""
+        """G = dL/dZ through the other layers (their grads set as usual); the bias gradient; Gᵀ as the
+        gradient of A (c's is 0: the F_k do not depend on the loss)."""
         g = self.rest.backward_from(loss_fn, input_grad=True)
-        assert g is not None
+        assert g is not None and len(g) == len(self.x), "backward after a forward on the training x"
         self.G = g
         if self.layer.bias is not None:
             g.sum(axis=0, out=self.layer.bias.grad_buffer())
-        self.weight.grad = None  # the optimiser's step() skips W; update() does its step
+        self.a.grad = g.T.astype(np.float64, copy=False)
+        self.c.grad = np.zeros_like(self.c.data)
 
-    def update(self) -> None:
-        """SGD.step's update of W, on the coefficients, with the optimiser's current settings."""
-        opt, g_out = self.optimizer, self.G
-        assert isinstance(opt, SGD) and self.w is not None and g_out is not None
-        c, a = self.w
-        lr, mu, wd = opt.lr, opt.momentum, opt.weight_decay
-        if wd:
-            gc, ga = wd * c, g_out.T + wd * a
-        else:
-            gc, ga = np.zeros_like(c), g_out.T
-        if mu:
-            if self.buf is None:
-                self.buf = (gc.copy(), np.array(ga, dtype=a.dtype, copy=True))
-            else:
-                bc, ba = self.buf
-                bc *= mu
-                bc += (1 - opt.dampening) * gc
-                ba *= mu
-                ba += (1 - opt.dampening) * ga
-            bc, ba = self.buf
-            gc, ga = (gc + mu * bc, ga + mu * ba) if opt.nesterov else (bc, ba)
-        c -= lr * gc
-        a -= lr * ga
+    def step(self) -> None:
+        """The optimiser's step for every parameter but W, then SGD.step on W's coefficients with the
+        optimiser's current settings (a schedule may have changed lr)."""
+        opt, coef = self.optimizer, self.coef
+        opt.step()  # skips W: its grad is None
+        for setting in ("lr", "momentum", "dampening", "weight_decay", "nesterov"):
+            setattr(coef, setting, getattr(opt, setting))
+        coef.step()
 
-    # -- making it visible ----------------------------------------------------------------------
-    def sync(self) -> None:
-        """Write the current W (in place) and momentum buffer into the model and the optimiser."""
-        if self.fresh or self.stale_basis or self.w is None:
-            return
-        self.weight.data[...] = self._combine(self.w)
-        if self.buf is not None:
-            self.optimizer.state.setdefault(self.weight, {})["momentum_buffer"] = self._combine(self.buf)
-        self.fresh = True
-        self.stale_basis = True  # whoever looked may change them: restart from the arrays
 
-    def finish(self) -> None:
-        """Materialise, and leave W's grad and the layer's cache as the normal path would."""
-        self.sync()
-        if self.G is not None:
-            np.matmul(self.G.T, self.x, out=self.weight.grad_buffer())
-            self.layer._cache = self.x
+class _Model(Module):
+    """What fit's loop runs instead of the model while W is in sample space: the same calls."""
 
-    def all_finite(self) -> bool:
-        """Whether every weight is finite, without materialising W (its coefficients and basis)."""
-        if self.stale_basis:  # the model's arrays are current
-            arrays = [p.data for p in self.model.parameters()]
-        elif not self.basis_finite:
-            return False
-        else:
-            arrays = [*(self.w or ()), *(self.buf or ()), *(p.data for p in self.others)]
-        return all(bool(np.all(np.isfinite(a))) for a in arrays)
+    _array_forward = True
+
+    def __init__(self, path: FirstLayerInSampleSpace) -> None:
+        super().__init__()
+        self.model = path.model  # a child: train() and eval() reach it
+        self._path = path
+
+    def forward(self, x: Any) -> Any:
+        return self._path.forward(x)
+
+    def backward_from(self, loss_fn: Any, input_grad: bool = False, *, accumulate: bool = False) -> Any:
+        self._path.backward(loss_fn)
+
+    def parameters(self) -> list[Parameter]:
+        """What the weights are made of: the other parameters and W's coefficients (for the checks)."""
+        return [*self._path.others, self._path.c, self._path.a]
+
+
+class _Optimizer(Optimizer):
+    """What fit's loop runs instead of the optimiser: ``step()`` and ``lr`` (the optimiser's own)."""
+
+    def __init__(self, path: FirstLayerInSampleSpace) -> None:
+        self._path = path
+        super().__init__([*path.trained, path.c, path.a], path.optimizer.lr)
+
+    @property
+    def lr(self) -> float:
+        return self._path.optimizer.lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._path.optimizer.lr = value
+
+    def step(self) -> None:
+        self._path.step()

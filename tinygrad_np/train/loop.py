@@ -10,7 +10,6 @@ import numpy as np
 from ..data.batches import epoch_batches
 from ..nn.losses import Loss
 from ..nn.module import Layer
-from .fastpath import FirstLayerFastPath
 from .history import TrainingDivergedError
 from .progress import Progress, SigintFlag
 from .state import TrainState, empty_partial
@@ -39,15 +38,12 @@ def evaluate(
     y: np.ndarray,
     batch_size: int,
     accuracy: bool,
-    fast: FirstLayerFastPath | None = None,
 ) -> tuple[float, float | None]:
-    """(mean loss, accuracy or None) over (x, y) in eval mode, batch by batch; restores training mode.
-    With ``fast`` (fit's full-batch fast path, built with these x as ``x_val``), the first layer's
-    outputs come from it, without writing the weights back."""
+    """(mean loss, accuracy or None) over (x, y) in eval mode, batch by batch; restores training mode."""
     model.eval()
     loss_sum = correct = 0.0
-    for i, (xb, yb) in enumerate(epoch_batches(x, y, batch_size)):
-        pred = model(xb) if fast is None else fast.predict_val(i * batch_size, i * batch_size + len(xb))
+    for xb, yb in epoch_batches(x, y, batch_size):
+        pred = model(xb)
         loss_sum += loss_fn(pred, yb) * len(xb)
         if accuracy:
             correct += count_correct(loss_fn, pred, yb)
@@ -67,8 +63,7 @@ def run_epoch(
     sigint: SigintFlag,
 ) -> dict[str, float]:
     """Train the batches left in the epoch under way; returns its logs (loss, accuracy, lr, seconds)."""
-    model, loss_fn, optimizer = state.parts()
-    fast = state.fast
+    model, loss_fn, optimizer = state.model, state.loss_fn, state.optimizer
     if state.step == 0:
         state.order = state.rng.permutation(state.m) if shuffle and state.rng is not None else None
         state.partial = empty_partial()
@@ -77,17 +72,12 @@ def run_epoch(
     for xb, yb in epoch_batches(
         x, y, state.batch_size, order=state.order, drop_last=drop_last, start=state.step
     ):
-        pred = model(xb) if fast is None else fast.forward()  # fast: xb is x, the full batch
+        pred = model(xb)
         loss = loss_fn(pred, yb)
         if not math.isfinite(loss):
             raise diverged(state, f"the loss is {loss}", step=state.step + 1)
-        if fast is None:
-            model.backward_from(loss_fn)
-            optimizer.step()
-        else:
-            fast.backward(loss_fn)
-            optimizer.step()  # every parameter but the first layer's weight
-            fast.update()  # that weight's SGD step, in sample space
+        model.backward_from(loss_fn)
+        optimizer.step()
         state.step += 1
         p["loss_sum"] += loss * len(xb)
         p["seen"] += len(xb)
@@ -110,11 +100,7 @@ def check_health(
     """Raise TrainingDivergedError when a weight or the validation loss is not finite, or when the
     epoch's loss exceeds ``factor`` times the reference: the larger of the first epoch's loss and
     ``baseline``, the loss of the best constant prediction (the documented divergence rule)."""
-    if state.fast is not None:
-        finite = state.fast.all_finite()  # without writing the weights back
-    else:
-        finite = all(np.all(np.isfinite(q.data)) for q in state.model.parameters())
-    if not finite:
+    if not all(np.all(np.isfinite(q.data)) for q in state.model.parameters()):
         raise diverged(state, "a weight became NaN or infinite", step=None)
     if not math.isfinite(logs.get("val_loss", 0.0)):
         raise diverged(state, f"the validation loss is {logs['val_loss']}", step=None)

@@ -14,7 +14,6 @@ from .history import History
 
 if TYPE_CHECKING:
     from .callbacks import CallbackList
-    from .fastpath import FirstLayerFastPath
 
 __all__ = ["TrainState", "empty_partial"]
 
@@ -27,9 +26,6 @@ def empty_partial() -> dict[str, float]:
 class TrainState:
     """``epoch`` counts completed epochs; ``step`` counts the batches done in the epoch under way
     (0 between epochs); ``order`` is that epoch's sample order (None: in place).
-
-    ``model`` and ``optimizer`` are always current: while the full-batch fast path trains the first
-    layer in sample space (``fast``, see train/fastpath.py), reading them writes the weights back first.
     """
 
     def __init__(
@@ -46,8 +42,7 @@ class TrainState:
         batch_size: int,
         m: int,
     ) -> None:
-        self._model, self.loss_fn, self._optimizer = model, loss_fn, optimizer
-        self.fast: FirstLayerFastPath | None = None
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.scheduler, self.rng, self.callbacks = scheduler, rng, callbacks
         self.history = History()
         self.epochs, self.steps_per_epoch = epochs, steps_per_epoch
@@ -58,22 +53,6 @@ class TrainState:
         self.partial = empty_partial()
         self.stop_training = False
         self.reference_loss: float | None = None  # the first epoch's loss, for the divergence rule
-
-    @property
-    def model(self) -> Layer:
-        if self.fast is not None:
-            self.fast.sync()
-        return self._model
-
-    @property
-    def optimizer(self) -> Optimizer:
-        if self.fast is not None:
-            self.fast.sync()
-        return self._optimizer
-
-    def parts(self) -> tuple[Layer, Loss, Optimizer]:
-        """(model, loss_fn, optimizer) for the training loop itself, without writing weights back."""
-        return self._model, self.loss_fn, self._optimizer
 
     def stop(self, reason: str) -> None:
         """Ask fit() to stop at the end of this epoch (callbacks call this)."""
