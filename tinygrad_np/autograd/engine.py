@@ -83,15 +83,16 @@ def set_grad(t: Any, g: np.ndarray, accumulate: bool = False, given: set[int] | 
     if accumulate and t.grad is not None:
         t.grad = t.grad + g.astype(t.data.dtype, copy=False)
     else:
-        t.grad = _owned(g, t.data.dtype, set() if given is None else given)
+        t.grad = _owned(g, t.data.dtype, given)
 
 
-def _owned(g: np.ndarray, dtype: np.dtype, given: set[int]) -> np.ndarray:
+def _owned(g: np.ndarray, dtype: np.dtype, given: set[int] | None) -> np.ndarray:
     """``g`` as an array that can become one tensor's ``.grad``: writable, not a view, in the tensor's
     dtype and not already given to another tensor (a copy only when one of these fails)."""
     if g.dtype != dtype:
         g = g.astype(dtype)
-    elif g.base is not None or not g.flags.writeable or id(g) in given:
+    elif g.base is not None or not g.flags.writeable or (given is not None and id(g) in given):
         g = g.copy()
-    given.add(id(g))
+    if given is not None:
+        given.add(id(g))
     return g

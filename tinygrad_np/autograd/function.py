@@ -35,7 +35,7 @@ import numpy as np
 from .grad_mode import is_grad_enabled
 
 # Inputs of these types are constants (no gradient); anything else must be a Tensor.
-_CONSTANTS = (numbers.Number, np.ndarray, np.generic, type(None))
+_CONSTANTS = (np.ndarray, type(None), np.generic, numbers.Number)  # the common ones first: cheaper
 
 
 class Function:
@@ -75,8 +75,12 @@ class Function:
         ndarrays or Tensors/Parameters (their ``.data`` is used; ``ctx.inputs`` keeps the objects, so a
         layer knows where each gradient goes). Before ``ctx.gradients(g)`` the caller sets
         ``ctx.needs_input_grad`` (one bool per input)."""
-        arrays = [x if isinstance(x, _CONSTANTS) else x.data for x in inputs]
-        ctx = cls(inputs, (True,) * len(inputs))
+        arrays, needs = [], []
+        for x in inputs:
+            constant = isinstance(x, _CONSTANTS)
+            arrays.append(x if constant else x.data)
+            needs.append(not constant)
+        ctx = cls(inputs, tuple(needs))
         ctx.settings = kwargs
         return ctx, cls._forward(ctx, arrays, kwargs)
 

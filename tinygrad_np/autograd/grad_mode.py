@@ -13,12 +13,16 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_state = threading.local()
+class _State(threading.local):
+    enabled = True  # the class attribute is every thread's starting value
+
+
+_state = _State()
 
 
 def is_grad_enabled() -> bool:
     """True unless inside ``no_grad()`` in this thread."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 class no_grad:

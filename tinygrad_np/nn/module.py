@@ -90,7 +90,7 @@ class Module:
         # Backward reads only what forward saved and where each parameter's gradient goes: not keeping
         # x itself lets an activation be freed as soon as the next layer is done with it.
         ctx.inputs = (None, *ctx.inputs[1:])
-        ctx.out_shape = np.shape(y)
+        ctx.out_shape = y.shape
         self._cache = ctx if is_grad_enabled() else None
         return y
 
@@ -103,7 +103,7 @@ class Module:
         cache = self._cached()
         if isinstance(cache, Function):  # a built-in layer: its Function's backward, run now
             g = self._check_grad(grad_out, cache.out_shape)
-            cache.needs_input_grad = (input_grad, *(isinstance(p, Tensor) for p in cache.inputs[1:]))
+            cache.needs_input_grad = (input_grad, *cache.needs_input_grad[1:])  # the parameters' as run
             grads = cache.gradients(g)
             for p, gp in zip(cache.inputs[1:], grads[1:], strict=True):
                 if isinstance(p, Tensor) and gp is not None:
@@ -286,7 +286,8 @@ class Module:
         return self._cache
 
     def _check_grad(self, grad_out: Any, out_shape: tuple[int, ...]) -> np.ndarray:
-        grad_out = np.asarray(grad_out)
+        if type(grad_out) is not np.ndarray:
+            grad_out = np.asarray(grad_out)
         if grad_out.shape != out_shape:
             raise ValueError(
                 f"{self!r}.backward(): grad_out must have the shape of the last output {out_shape}, "
