@@ -131,7 +131,7 @@ ref("db", layer.bias.grad, dZ.sum(axis=1) / m)
     ),
     (
         "md",
-        "The layer's cache is the context of its formula, `tinygrad_np.ops.linear.Linear`: forward and "
+        "The layer's cache is the context of its formula, `tinygrad_np.ops.linear.LinearFunction`: forward and "
         "backward written once, side by side. The same class runs when the layer is called on a `Tensor` "
         "in a graph.",
     ),
@@ -140,7 +140,7 @@ ref("db", layer.bias.grad, dZ.sum(axis=1) / m)
         """
 import inspect
 
-from tinygrad_np.ops.linear import Linear as LinearFormula
+from tinygrad_np.ops.linear import LinearFunction as LinearFormula
 
 print(type(layer._cache).__name__, "- saved for backward:", [np.shape(a) for a in layer._cache.saved_tensors[:2]])
 print(inspect.getsource(LinearFormula))

@@ -23,7 +23,7 @@ from strategies import (
 )
 
 import tinygrad_np as tnp
-from tinygrad_np.ops.activations import Tanh as TanhFn
+from tinygrad_np.ops.activations import TanhFunction as TanhFn
 
 TOL = 1e-6
 KINK_MARGIN = 1e-3  # 1000 x the finite-difference step: no perturbation crosses a kink

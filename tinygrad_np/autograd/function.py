@@ -62,8 +62,9 @@ class Function:
         raise NotImplementedError
 
     def name(self) -> str:
-        """The label of this node in ``draw_graph`` and in error messages."""
-        return type(self).__name__
+        """The label of this node in ``draw_graph`` and in error messages: the class name without the
+        "Function" that a formula carries when a layer has its name (``LinearFunction`` -> "Linear")."""
+        return type(self).__name__.removesuffix("Function") or "Function"
 
     def gradients(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         """This call's backward: one gradient per input (None where not needed)."""

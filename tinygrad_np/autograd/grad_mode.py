@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
 class _State(threading.local):
     enabled = True  # the class attribute is every thread's starting value
 

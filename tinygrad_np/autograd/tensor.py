@@ -222,16 +222,16 @@ class Tensor(ArrayMethods):
         return ew.Clip.apply(self, lo=lo, hi=hi)
 
     def relu(self) -> Tensor:
-        return act.ReLU.apply(self)
+        return act.ReLUFunction.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return act.Sigmoid.apply(self)
+        return act.SigmoidFunction.apply(self)
 
     def softplus(self) -> Tensor:
         return act.Softplus.apply(self)
 
     def tanh(self) -> Tensor:
-        return act.Tanh.apply(self)
+        return act.TanhFunction.apply(self)
 
     def masked_fill(self, mask: Any, value: Operand) -> Tensor:
         """``value`` where the boolean ``mask`` (broadcast to this shape) is True, this tensor elsewhere."""

@@ -26,9 +26,9 @@ _UNARY = {
     elementwise.Log: "Log",
     elementwise.Sqrt: "Sqrt",
     elementwise.Abs: "Abs",
-    act.ReLU: "Relu",
-    act.Sigmoid: "Sigmoid",
-    act.Tanh: "Tanh",
+    act.ReLUFunction: "Relu",
+    act.SigmoidFunction: "Sigmoid",
+    act.TanhFunction: "Tanh",
 }
 INT64_MAX = np.iinfo(np.int64).max
 
@@ -76,7 +76,7 @@ def _softplus(g: _Graph, n: Node) -> str:
     return g.node("Add", [g.node("Relu", [a], n.path), log], n.path)
 
 
-@onnx_converter(act.LeakyReLU)
+@onnx_converter(act.LeakyReLUFunction)
 def _leaky_relu(g: _Graph, n: Node) -> str:
     x, slope = g.value(n, "a"), float(n.args["slope"])
     if g.dtype == np.float32 or float(np.float32(slope)) == slope:
@@ -88,7 +88,7 @@ def _leaky_relu(g: _Graph, n: Node) -> str:
     return g.node("Where", [positive, x, scaled], n.path)
 
 
-@onnx_converter(dropout.Dropout)
+@onnx_converter(dropout.DropoutFunction)
 def _dropout(g: _Graph, n: Node) -> str:
     if n.args["mask"] is not None:
         raise fail(
@@ -101,7 +101,7 @@ def _dropout(g: _Graph, n: Node) -> str:
     return g.value(n, "x")  # the identity at inference: no node
 
 
-@onnx_converter(linear.Linear)
+@onnx_converter(linear.LinearFunction)
 def _linear(g: _Graph, n: Node) -> str:
     x, w = g.value(n, "x"), g.value(n, "w")
     b = [] if n.args["b"] is None else [g.value(n, "b")]
@@ -116,9 +116,9 @@ def _matmul(g: _Graph, n: Node) -> str:
     return g.node("MatMul", [g.value(n, "a"), g.value(n, "b")], n.path)
 
 
-@onnx_converter(softmax.Softmax, softmax.LogSoftmax)
+@onnx_converter(softmax.SoftmaxFunction, softmax.LogSoftmaxFunction)
 def _softmax(g: _Graph, n: Node) -> str:
-    return g.node(n.fn.__name__, [g.value(n, "x")], n.path, axis=int(n.args["dim"]))
+    return g.node(n.fn.__name__.removesuffix("Function"), [g.value(n, "x")], n.path, axis=int(n.args["dim"]))
 
 
 _REDUCE = {

@@ -1,4 +1,4 @@
-"""The ONNX converters of the image and normalisation formulas: ``ops.conv.Conv2d``, ``ops.pool``'s
+"""The ONNX converters of the image and normalisation formulas: ``ops.conv.Conv2dFunction``, ``ops.pool``'s
 MaxPool2d and AvgPool2d, and ``ops.norm.BatchNorm`` (eval: the running statistics as initializers),
 registered in ``ONNX_CONVERTERS`` on import."""
 
@@ -13,7 +13,7 @@ from ._onnx_graph import WHO, _Graph, onnx_converter
 from .trace import Node, Ref
 
 
-@onnx_converter(conv.Conv2d)
+@onnx_converter(conv.Conv2dFunction)
 def _conv2d(g: _Graph, n: Node) -> str:
     b = [] if n.args["b"] is None else [g.value(n, "b")]
     kernel = list(g.trace.dims(n.args["w"])[2:])
@@ -23,9 +23,9 @@ def _conv2d(g: _Graph, n: Node) -> str:
     return g.node("Conv", inputs, n.path, kernel_shape=kernel, strides=strides, pads=[ph, pw, ph, pw])
 
 
-@onnx_converter(pool.MaxPool2d, pool.AvgPool2d)
+@onnx_converter(pool.MaxPool2dFunction, pool.AvgPool2dFunction)
 def _pool2d(g: _Graph, n: Node) -> str:
-    op = "MaxPool" if n.fn is pool.MaxPool2d else "AveragePool"
+    op = "MaxPool" if n.fn is pool.MaxPool2dFunction else "AveragePool"
     kernel, strides = pair(n.args["kernel_size"]), pair(n.args["stride"])
     return g.node(op, [g.value(n, "x")], n.path, kernel_shape=kernel, strides=strides)
 

@@ -85,9 +85,9 @@ _UNARY = {
     elementwise.Log: "log",
     elementwise.Sqrt: "sqrt",
     elementwise.Abs: "abs",
-    act.ReLU: "relu",
-    act.Sigmoid: "sigmoid",
-    act.Tanh: "tanh",
+    act.ReLUFunction: "relu",
+    act.SigmoidFunction: "sigmoid",
+    act.TanhFunction: "tanh",
 }
 
 
@@ -123,7 +123,7 @@ def _cast(r: Replay, n: Node) -> Any:
     return r.value(n, "a").to(getattr(r.torch, np.dtype(n.args["dtype"]).name))
 
 
-@torch_converter(act.LeakyReLU)
+@torch_converter(act.LeakyReLUFunction)
 def _leaky_relu(r: Replay, n: Node) -> Any:
     return r.F.leaky_relu(r.value(n, "a"), float(n.args["slope"]))
 
@@ -134,7 +134,7 @@ def _softplus(r: Replay, n: Node) -> Any:
     return r.torch.logaddexp(a, r.torch.zeros_like(a))
 
 
-@torch_converter(dropout.Dropout, eval_only=True)
+@torch_converter(dropout.DropoutFunction, eval_only=True)
 def _dropout(r: Replay, n: Node) -> Any:
     if n.args["mask"] is not None:
         raise fail(
@@ -147,7 +147,7 @@ def _dropout(r: Replay, n: Node) -> Any:
     return r.value(n, "x")
 
 
-@torch_converter(linear.Linear)
+@torch_converter(linear.LinearFunction)
 def _linear(r: Replay, n: Node) -> Any:
     return r.F.linear(r.value(n, "x"), r.value(n, "w"), r.value(n, "b"))
 
@@ -157,9 +157,9 @@ def _matmul(r: Replay, n: Node) -> Any:
     return r.torch.matmul(r.value(n, "a"), r.value(n, "b"))
 
 
-@torch_converter(softmax.Softmax, softmax.LogSoftmax)
+@torch_converter(softmax.SoftmaxFunction, softmax.LogSoftmaxFunction)
 def _softmax(r: Replay, n: Node) -> Any:
-    f = r.F.softmax if n.fn is softmax.Softmax else r.F.log_softmax
+    f = r.F.softmax if n.fn is softmax.SoftmaxFunction else r.F.log_softmax
     return f(r.value(n, "x"), dim=int(n.args["dim"]))
 
 

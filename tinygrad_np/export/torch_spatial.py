@@ -12,15 +12,15 @@ from .torch_ops import WHO, Replay, torch_converter
 from .trace import Node
 
 
-@torch_converter(conv.Conv2d)
+@torch_converter(conv.Conv2dFunction)
 def _conv2d(r: Replay, n: Node) -> Any:
     x, w, b = r.value(n, "x"), r.value(n, "w"), r.value(n, "b")
     return r.F.conv2d(x, w, b, stride=pair(n.args["stride"]), padding=pair(n.args["padding"]))
 
 
-@torch_converter(pool.MaxPool2d, pool.AvgPool2d)
+@torch_converter(pool.MaxPool2dFunction, pool.AvgPool2dFunction)
 def _pool2d(r: Replay, n: Node) -> Any:
-    f = r.F.max_pool2d if n.fn is pool.MaxPool2d else r.F.avg_pool2d
+    f = r.F.max_pool2d if n.fn is pool.MaxPool2dFunction else r.F.avg_pool2d
     return f(r.value(n, "x"), pair(n.args["kernel_size"]), pair(n.args["stride"]))
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from ..ops.dropout import Dropout, dropout_mask
-from ..ops.linear import Linear
+from ..ops.dropout import DropoutFunction, dropout_mask
+from ..ops.linear import LinearFunction
 from ..random import Seed, generator
 from ..validation import check_float_array, check_probability, fail
 from .activations import as_tensor as _t
@@ -55,7 +55,7 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
         )
     if b is not None and b.shape != (w.shape[0],):
         raise fail("linear", "bias", f"have shape ({w.shape[0]},) for weight {w.shape}", f"shape {b.shape}")
-    return Linear.apply(x, w, b)
+    return LinearFunction.apply(x, w, b)
 
 
 def dropout(x: Any, p: float = 0.5, training: bool = True, rng: Seed = None) -> Tensor:
@@ -66,9 +66,9 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, rng: Seed = None) -> 
     x = _t(x)
     check_float_array("dropout", "input", x.data)
     if not training or p == 0.0:
-        return Dropout.apply(x, None)
+        return DropoutFunction.apply(x, None)
     mask = dropout_mask(x.shape, p, generator("dropout", rng), x.dtype)  # type: ignore[arg-type]
-    return Dropout.apply(x, mask)
+    return DropoutFunction.apply(x, mask)
 
 
 def _operand(a: Any) -> Any:

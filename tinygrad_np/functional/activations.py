@@ -20,22 +20,22 @@ def as_tensor(x: Any) -> Tensor:
 
 def relu(x: Any) -> Tensor:
     """max(x, 0)."""
-    return act.ReLU.apply(as_tensor(x))
+    return act.ReLUFunction.apply(as_tensor(x))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, negative_slope * x elsewhere."""
     slope = check_finite_float("leaky_relu", "negative_slope", negative_slope)
-    return act.LeakyReLU.apply(as_tensor(x), slope=slope)
+    return act.LeakyReLUFunction.apply(as_tensor(x), slope=slope)
 
 
 def sigmoid(x: Any) -> Tensor:
     """1 / (1 + exp(-x)), stable."""
-    return act.Sigmoid.apply(as_tensor(x))
+    return act.SigmoidFunction.apply(as_tensor(x))
 
 
 def tanh(x: Any) -> Tensor:
-    return act.Tanh.apply(as_tensor(x))
+    return act.TanhFunction.apply(as_tensor(x))
 
 
 def softplus(x: Any) -> Tensor:
@@ -45,12 +45,12 @@ def softplus(x: Any) -> Tensor:
 
 def softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim`` (default -1, the last; ``axis`` is an alias), finite at ±1000."""
-    return sm.Softmax.apply(as_tensor(x), dim=_dim("softmax", dim, axis))
+    return sm.SoftmaxFunction.apply(as_tensor(x), dim=_dim("softmax", dim, axis))
 
 
 def log_softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """x - log(sum(exp(x))) along ``dim`` (default -1; ``axis`` is an alias), finite at ±1000."""
-    return sm.LogSoftmax.apply(as_tensor(x), dim=_dim("log_softmax", dim, axis))
+    return sm.LogSoftmaxFunction.apply(as_tensor(x), dim=_dim("log_softmax", dim, axis))
 
 
 def _dim(who: str, dim: Any, axis: Any) -> int:

@@ -56,7 +56,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: int | Pair = 1, paddin
         raise fail("conv2d", "input", rule, f"shape {x.shape}")
     weight = _operand("conv2d", "weight", weight, w, x.dtype)
     bias = _operand("conv2d", "bias", bias, (w[0],), x.dtype)
-    return conv.Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
+    return conv.Conv2dFunction.apply(x, weight, bias, stride=stride, padding=padding)
 
 
 def _pool(fn: Any, who: str, x: Any, kernel_size: int | Pair, stride: int | Pair | None) -> Tensor:
@@ -70,13 +70,13 @@ def _pool(fn: Any, who: str, x: Any, kernel_size: int | Pair, stride: int | Pair
 def max_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None) -> Tensor:
     """Max over kh x kw windows, as ``torch.nn.functional.max_pool2d`` (no padding; stride defaults to
     kernel_size); a tie sends the gradient to the first maximum, as PyTorch."""
-    return _pool(pool.MaxPool2d, "max_pool2d", x, kernel_size, stride)
+    return _pool(pool.MaxPool2dFunction, "max_pool2d", x, kernel_size, stride)
 
 
 def avg_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None) -> Tensor:
     """Mean over kh x kw windows, as ``torch.nn.functional.avg_pool2d`` (no padding; stride defaults
     to kernel_size)."""
-    return _pool(pool.AvgPool2d, "avg_pool2d", x, kernel_size, stride)
+    return _pool(pool.AvgPool2dFunction, "avg_pool2d", x, kernel_size, stride)
 
 
 def _running_stats(mean: Any, var: Any, c: int, dtype: np.dtype, training: bool) -> tuple[Any, Any]:

@@ -24,25 +24,25 @@ class _Activation(Module):
 class ReLU(_Activation):
     """max(x, 0). Gradient 1 where x > 0 and 0 elsewhere (0 at exactly 0)."""
 
-    function = fn.ReLU
+    function = fn.ReLUFunction
 
 
 class Sigmoid(_Activation):
     """1 / (1 + exp(-x)), computed stably. dy/dx = y (1 - y)."""
 
-    function = fn.Sigmoid
+    function = fn.SigmoidFunction
 
 
 class Tanh(_Activation):
     """tanh(x). dy/dx = 1 - y**2."""
 
-    function = fn.Tanh
+    function = fn.TanhFunction
 
 
 class LeakyReLU(_Activation):
     """x where x > 0, negative_slope * x elsewhere. Gradient negative_slope at exactly 0."""
 
-    function = fn.LeakyReLU
+    function = fn.LeakyReLUFunction
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
@@ -50,7 +50,7 @@ class LeakyReLU(_Activation):
 
     def forward(self, x: Any) -> Any:
         self._check_input(x)
-        return self._call_function(fn.LeakyReLU, x, slope=self.negative_slope)
+        return self._call_function(fn.LeakyReLUFunction, x, slope=self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"

@@ -9,7 +9,7 @@ from typing import Any, TypeVar, overload
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from ..ops.activations import Sigmoid as SigmoidFn
+from ..ops.activations import SigmoidFunction as SigmoidFn
 from .module import Module
 from .state_dict import in_context
 

@@ -1,5 +1,6 @@
 """Conv2d: 2-D convolution (cross-correlation, as in PyTorch). The formula (im2col and one matrix
-product, forward and backward) is ``ops.conv.Conv2d``; this layer holds the weights and checks inputs."""
+product, forward and backward) is ``ops.conv.Conv2dFunction``; this layer holds the weights and checks
+inputs."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ class Conv2d(Module):
             )
         self._check_dtype(a, self.weight)
         return self._call_function(
-            fn.Conv2d, x, self.weight, self.bias, stride=self.stride, padding=self.padding
+            fn.Conv2dFunction, x, self.weight, self.bias, stride=self.stride, padding=self.padding
         )
 
     def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:

@@ -1,4 +1,4 @@
-"""Dropout: inverted dropout. The formula is ``ops.dropout.Dropout``; this layer draws the mask."""
+"""Dropout: inverted dropout. The formula is ``ops.dropout.DropoutFunction``; this layer draws the mask."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class Dropout(Module):
         a = self._check_input(x)
         identity = not self.training or self.p == 0.0
         mask = None if identity else fn.dropout_mask(a.shape, self.p, self.rng, a.dtype)  # type: ignore[arg-type]
-        return self._call_function(fn.Dropout, x, mask)
+        return self._call_function(fn.DropoutFunction, x, mask)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

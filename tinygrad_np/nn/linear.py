@@ -1,5 +1,5 @@
 """Linear: y = x @ W.T + b, batch-first, weight shaped (out_features, in_features) as in PyTorch.
-The formula (forward and backward) is ``ops.linear.Linear``."""
+The formula (forward and backward) is ``ops.linear.LinearFunction``."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class Linear(Module):
         if a.ndim == 0 or a.shape[-1] != self.in_features:
             raise ValueError(f"{self!r}: input must have shape (batch, {self.in_features}), got {a.shape}")
         self._check_dtype(a, self.weight)
-        return self._call_function(fn.Linear, x, self.weight, self.bias)
+        return self._call_function(fn.LinearFunction, x, self.weight, self.bias)
 
     def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return (*input_shape[:-1], self.out_features)

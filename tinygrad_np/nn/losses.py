@@ -174,7 +174,7 @@ class BCELoss(_Binary):
         """As Loss's, with one rule: when ``pred`` is a Sigmoid's output, the fused formula
         ``SigmoidBCE`` is recorded from the Sigmoid's input z (gradient (p - y)/N, see ops/losses.py)."""
         ctx = pred._ctx
-        if isinstance(ctx, act.Sigmoid):
+        if isinstance(ctx, act.SigmoidFunction):
             _, y, settings = self.checked(pred.data, target.data if isinstance(target, Tensor) else target)
             return fn.SigmoidBCE.apply(ctx.inputs[0], y, **settings)
         return super().graph_call(pred, target)

@@ -13,7 +13,7 @@ __all__ = ["AvgPool2d", "MaxPool2d"]
 
 class _Pool2d(Module):
     _array_forward = True
-    _function: type[fn.MaxPool2d] | type[fn.AvgPool2d]
+    _function: type[fn.MaxPool2dFunction] | type[fn.AvgPool2dFunction]
 
     def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None) -> None:
         super().__init__()
@@ -39,10 +39,10 @@ class MaxPool2d(_Pool2d):
     H_out = floor((H - kh) / stride) + 1; ``stride`` defaults to ``kernel_size`` (no overlap).
 
     Backward sends each output's gradient to the one input that was its maximum; ties go to the first
-    maximum in row-major order, as PyTorch (NaN: see ``ops.pool.MaxPool2d``).
+    maximum in row-major order, as PyTorch (NaN: see ``ops.pool.MaxPool2dFunction``).
     """
 
-    _function = fn.MaxPool2d
+    _function = fn.MaxPool2dFunction
 
 
 class AvgPool2d(_Pool2d):
@@ -50,4 +50,4 @@ class AvgPool2d(_Pool2d):
     defaults to ``kernel_size``. Backward spreads each output's gradient evenly, g / (kh kw), over
     its window."""
 
-    _function = fn.AvgPool2d
+    _function = fn.AvgPool2dFunction

@@ -1,5 +1,5 @@
 """Softmax and LogSoftmax along one dimension (finite at ±1000). The formulas, forward and backward, are
-``ops.softmax.Softmax`` and ``ops.softmax.LogSoftmax``."""
+``ops.softmax.SoftmaxFunction`` and ``ops.softmax.LogSoftmaxFunction``."""
 
 from __future__ import annotations
 
@@ -32,10 +32,10 @@ class _AlongDim(Module):
 class Softmax(_AlongDim):
     """y = exp(x) / sum(exp(x)) along ``dim``; dL/dx = y * (g - sum(g * y, dim))."""
 
-    function = fn.Softmax
+    function = fn.SoftmaxFunction
 
 
 class LogSoftmax(_AlongDim):
     """y = x - log(sum(exp(x))) along ``dim``; dL/dx = g - exp(y) * sum(g, dim)."""
 
-    function = fn.LogSoftmax
+    function = fn.LogSoftmaxFunction

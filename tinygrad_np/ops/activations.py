@@ -13,7 +13,7 @@ from ..numerics import softplus_neg_abs, stable_sigmoid
 Array = np.ndarray
 
 
-class ReLU(Function):
+class ReLUFunction(Function):
     """max(a, 0); gradient 0 at exactly 0."""
 
     @staticmethod
@@ -26,7 +26,7 @@ class ReLU(Function):
         return (g * ctx.saved_tensors[0],)
 
 
-class LeakyReLU(Function):
+class LeakyReLUFunction(Function):
     """a where a > 0, slope * a elsewhere."""
 
     @staticmethod
@@ -40,7 +40,7 @@ class LeakyReLU(Function):
         return (g * ctx.saved_tensors[0],)
 
 
-class Sigmoid(Function):
+class SigmoidFunction(Function):
     """1 / (1 + exp(-a)), stable; dy/da = y (1 - y)."""
 
     @staticmethod
@@ -68,7 +68,7 @@ class Softplus(Function):
         return (g * stable_sigmoid(np.asarray(ctx.saved_tensors[0])),)
 
 
-class Tanh(Function):
+class TanhFunction(Function):
     @staticmethod
     def forward(ctx: Any, a: Array) -> Array:
         y = np.tanh(a)

@@ -73,7 +73,7 @@ def col2im(dcols: Array, x_shape: tuple[int, ...], stride: Pair, padding: Pair) 
     return dxt[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3)
 
 
-class Conv2d(Function):
+class Conv2dFunction(Function):
     """y[n, o] = Σ_c x[n, c] ⋆ w[o, c] + b[o]. x: (N, C, H, W), w: (O, C, kh, kw), b: (O,) or None
     -> y: (N, O, Ho, Wo), Ho = floor((H + 2 ph - kh) / sh) + 1 (likewise Wo); zero padding.
 

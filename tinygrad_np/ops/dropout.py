@@ -22,7 +22,7 @@ def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator, dty
     return keep.astype(dtype) * dtype.type(1.0 / (1.0 - p))
 
 
-class Dropout(Function):
+class DropoutFunction(Function):
     shape_rule = ""
 
     @staticmethod

@@ -39,7 +39,7 @@ class MatMul(Function):
         return ga, gb
 
 
-class Linear(Function):
+class LinearFunction(Function):
     """y = x @ W.T + b. x: (*, in), W: (out, in) as PyTorch stores it, b: (out,) or None -> (*, out).
 
     dL/dx = g @ W,   dL/dW = gᵀ x,   dL/db = Σ g   (sums over every leading dimension of x)."""

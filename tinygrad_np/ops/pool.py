@@ -41,7 +41,7 @@ def _new(alloc: Any, shape: tuple[int, ...], channels_major: bool, dtype: Any) -
     return alloc(shape, dtype=dtype)
 
 
-class MaxPool2d(Function):
+class MaxPool2dFunction(Function):
     """y = the maximum of each window; dL/dx sends each output's gradient to the one input that was its
     maximum. Ties: the first maximum in the window in row-major order gets it all (as PyTorch's CPU
     kernel). NaN: the output is NaN (np.maximum propagates it) but the gradient goes to the largest
@@ -84,7 +84,7 @@ class MaxPool2d(Function):
         return (dx,)
 
 
-class AvgPool2d(Function):
+class AvgPool2dFunction(Function):
     """y = the mean of each window; dL/dx spreads each output's gradient evenly, g / (kh kw), over
     its window."""
 

@@ -26,7 +26,7 @@ def check_dim(who: str, dim: Any, shape: tuple[int, ...] | None = None) -> int:
     return dim
 
 
-class Softmax(Function):
+class SoftmaxFunction(Function):
     """y = exp(x) / Σ exp(x) along ``dim`` (any shape in, same shape out).
 
     dL/dx = y · (g - Σ g·y), the Jacobian diag(y) - y yᵀ applied to g without forming it."""
@@ -46,7 +46,7 @@ class Softmax(Function):
         return (y * (g - np.sum(g * y, axis=dim, keepdims=True)),)
 
 
-class LogSoftmax(Function):
+class LogSoftmaxFunction(Function):
     """y = x - log Σ exp(x) along ``dim``, computed on x - max(x) (finite at ±1000).
 
     dL/dx = g - softmax(x) · Σ g, with softmax(x) = exp(y)."""
