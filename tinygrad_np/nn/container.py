@@ -14,6 +14,7 @@ from .module import Module
 from .state_dict import in_context
 
 C = TypeVar("C", bound="ModuleList")
+CHAINED = "each layer keeps its own cache"  # a Sequential's cache after an array forward
 
 
 class ModuleList(Module):
@@ -97,7 +98,7 @@ class Sequential(ModuleList):
         if self._repeated():
             return self._record(x)
         y = self._chain(x)
-        self._cache = "chain"  # each layer holds its own cache
+        self._cache = CHAINED
         return y
 
     def _chain(self, x: Any) -> Any:
@@ -127,7 +128,7 @@ class Sequential(ModuleList):
         product (the costliest one in a wide first layer), as PyTorch does for an input that does not
         require grad.
         """
-        if self._cached() != "chain":  # recorded as a graph (a repeated layer)
+        if self._cached() is not CHAINED:  # recorded as a graph (a repeated layer)
             return super().backward(grad_out, input_grad, accumulate=accumulate)
         return self._backward_below(len(self.layers), grad_out, input_grad, accumulate)
 
