@@ -254,7 +254,7 @@ def search(args: argparse.Namespace) -> None:
         try:
             r = cross_validate(recipe, x, y, args.folds, tuple(args.fold_seeds))
         except TrainingDivergedError as e:
-            print(f"{json.dumps(recipe)}  diverged: {str(e).split('.')[0]}", flush=True)
+            print(f"{json.dumps(recipe)}  diverged: {str(e).splitlines()[0][:160]}", flush=True)
             continue
         r["recipe"] = {k: recipe[k] for k in ("optimizer", "lr", *keys, "epochs")}
         results.append(r)

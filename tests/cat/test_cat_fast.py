@@ -127,7 +127,7 @@ def test_fast_prints_the_cost_lines_of_a_run_that_diverged(mosaics, tmp_path, ca
     argv = ["train", "--data", str(mosaics), "--label-by", "extension", "--model", "two-layer", "--fast"]
     assert main([*argv, "--init", "he", "--lr", "1e300", "--iterations", "20", "--print-every", "1"]) == 2
     captured = capsys.readouterr()
-    assert re.search(r"error: training diverged: .*epoch (\d+)", captured.err)
+    assert re.search(r"error: fit: the .+ must .+, got .+ at epoch \d+/20\b.*; training diverged\. ", captured.err)
     assert "Cost after iteration 0: " in captured.out  # the completed iterations, as the default prints
 
 

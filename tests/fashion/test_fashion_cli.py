@@ -115,7 +115,7 @@ def test_predict(data: Path, tmp_path: Path, capsys) -> None:
         (["--val-size", "60", "--hidden", "8", "--model", "cnn"], "--hidden is for --model mlp"),
         pytest.param(
             ["--val-size", "60", "--lr", "1e6", "--optimizer", "sgd"],
-            "training diverged",
+            "; training diverged. ",
             marks=pytest.mark.filterwarnings("ignore::RuntimeWarning"),  # the overflow that is caught
         ),
     ],

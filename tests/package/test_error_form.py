@@ -10,8 +10,9 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "tinygrad_np"
 FORM = re.compile(r"^[^\s:][^:]*: .+ must .+, got .+", re.S)
 # Raises that carry no message of their own: re-raises, and the helpers that build the message in the form
-# (each builder's own message is checked in test_the_builders_give_the_form).
-BUILDERS = {"fail", "in_context", "missing_module"}
+# (each builder's own message is checked in test_the_builders_give_the_form). ``diverged`` (train/loop.py)
+# builds its message with ``fail`` and adds the attributes TrainingDivergedError carries (epoch, step, history).
+BUILDERS = {"fail", "in_context", "missing_module", "diverged"}
 
 
 def _message(call: ast.Call) -> str | None:
@@ -70,10 +71,22 @@ def test_every_error_message_has_the_one_form() -> None:
 
 
 def test_the_builders_give_the_form() -> None:
+    import tinygrad_np as tnp
     from tinygrad_np.data.datasets.extras import missing_module
+    from tinygrad_np.train.loop import diverged
+    from tinygrad_np.train.state import CallbackList, TrainState
     from tinygrad_np.validation import fail
 
     assert FORM.match(str(fail("Linear", "input", "have shape (batch, 3)", (2, 4))))
     missing = missing_module("PIL")
     assert isinstance(missing, ModuleNotFoundError) and missing.name == "PIL"
     assert FORM.match(str(missing)) and str(missing).endswith("(or pip install Pillow)")
+    model = tnp.Linear(2, 1, rng=0)
+    state = TrainState(model, tnp.MSELoss(), tnp.SGD(model.parameters(), lr=0.1), None, None,
+                       CallbackList([]), epochs=3, steps_per_epoch=2, batch_size=1, m=2)  # fmt: skip
+    for step in (1, None):
+        err = diverged(state, "the loss", "stay finite", "nan", step=step)
+        assert isinstance(err, tnp.TrainingDivergedError) and (err.epoch, err.step) == (1, step)
+        assert FORM.match(str(err)) and str(err).startswith(
+            "fit: the loss must stay finite, got nan at epoch 1/3"
+        )

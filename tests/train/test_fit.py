@@ -1,4 +1,5 @@
 import os
+import re
 import signal
 
 import numpy as np
@@ -229,6 +230,8 @@ def test_divergence_raises_a_clear_error_and_keeps_the_last_good_checkpoint(tmp_
     err = info.value
     msg = str(err)
     assert err.epoch == 4 and f"epoch {err.epoch}/50" in msg
+    assert re.match(r"fit: the .+ must stay finite, got .+ at epoch 4/50(, step \d/3| \(at its end\)) with lr 1e\+298; "
+                    r"training diverged\. Checkpoints were left as they were: ", msg), msg  # fmt: skip
     assert "lower learning rate" in msg and "ck.npz (epoch 3)" in msg
     assert len(err.history) == 3
     ckpt = load_checkpoint(tmp_path / "ck.npz")

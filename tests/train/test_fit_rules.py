@@ -58,7 +58,7 @@ def test_an_exploding_loss_stops_training(make_opt):
     x = rng.random((80, 300))  # image-like inputs in [0, 1]
     y = (rng.random(80) < 0.35).astype(np.float64)
     model = tnp.Sequential(tnp.Linear(300, 20, rng=rng), tnp.ReLU(), tnp.Linear(20, 1, rng=rng), tnp.Sigmoid())
-    with np.errstate(all="ignore"), pytest.raises(TrainingDivergedError, match="exploded|NaN or infinite"):
+    with np.errstate(all="ignore"), pytest.raises(TrainingDivergedError, match=r"^fit: (the epoch's loss must not explode past|the weights must stay finite, got a NaN or infinite weight)"):
         fit(model, tnp.BCELoss(), make_opt(model.parameters()), x, y, epochs=50, progress="none")
 
 
@@ -93,7 +93,7 @@ def _checkpointed(tmp_path, epochs=3):
     ("make_opt", "epochs", "pattern"),
     [
         (lambda p: tnp.Adam(p, lr=0.1), 5, "the state is for a SGD"),
-        (lambda p: tnp.SGD(p, lr=0.1, momentum=0.9), 2, "3 completed epochs, more than the 2 asked for"),
+        (lambda p: tnp.SGD(p, lr=0.1, momentum=0.9), 2, r"'epoch' \(epochs completed\) must be at most the 2 epochs asked for, got 3; ask for epochs >= 3"),
     ],
 )
 def test_a_rejected_resume_leaves_the_model_unchanged(tmp_path, make_opt, epochs, pattern):
@@ -127,7 +127,7 @@ def test_checkpoint_rng_state_cannot_choose_code(tmp_path):
     [
         ("epoch", np.array(-7), "'epoch' must be an integer >= 0"),
         ("epoch", np.array("two"), "'epoch' must be an integer"),
-        ("rng/fit", np.array("{not json"), "rng/fit: not a valid random generator state"),
+        ("rng/fit", np.array("{not json"), "rng/fit: the entry must be a valid random generator state, got one that does not load"),
     ],
 )
 def test_bad_checkpoint_contents_are_clear_errors(tmp_path, key, value, pattern):
@@ -149,6 +149,57 @@ def test_a_missing_epoch_is_a_clear_error(tmp_path):
     tnp.save(arrays, path)
     x, y = _data()
     model = _model()
-    with pytest.raises(CheckpointError, match="must have 'epoch'"):
+    with pytest.raises(CheckpointError, match=r"'epoch' must be in the checkpoint, got a file without it; the file was not written by fit\(\)"):
         fit(model, tnp.BCELoss(), tnp.SGD(model.parameters(), lr=0.1, momentum=0.9), x, y, epochs=5,
             resume_from=path, progress="none")  # fmt: skip
+
+
+def _resume(path, model=None, **kwargs):
+    x, y = _data()
+    model = _model() if model is None else model
+    opt = tnp.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = kwargs.pop("scheduler", None)
+    fit(model, tnp.BCELoss(), opt, x, y, epochs=5, resume_from=path, progress="none",
+        scheduler=sched(opt) if sched else None, **kwargs)  # fmt: skip
+
+
+def test_a_resume_must_match_the_run_it_continues(tmp_path):
+    """Each mismatch names the file, what differs (saved and here), and how to resume."""
+    path = _checkpointed(tmp_path)
+    with pytest.raises(CheckpointError, match=r"last\.npz: fit's scheduler must be None \(the checkpoint was "
+                       r"written without one\), got StepLR; resume the same way$"):  # fmt: skip
+        _resume(path, scheduler=lambda opt: tnp.optim.StepLR(opt, step_size=2))
+    rng = np.random.default_rng(0)
+    dropout = tnp.Sequential(tnp.Linear(6, 8, rng=rng), tnp.Dropout(0.1, rng=rng), tnp.Linear(8, 1, rng=rng),
+                             tnp.Sigmoid())  # fmt: skip
+    with pytest.raises(CheckpointError, match=r"last\.npz: the model's layers with an rng must be at \[\], as "
+                       r"in the checkpoint, got \['1'\]; resume into the same model$"):  # fmt: skip
+        _resume(path, model=dropout)
+    partial = {f"partial/{k}": np.array(1.0) for k in ("loss_sum", "correct", "seen", "seconds")}
+    tnp.save(load_checkpoint(path) | partial | {"step_in_epoch": np.array(1)}, path)  # stopped mid-epoch
+    with pytest.raises(CheckpointError, match=r"last\.npz: a mid-epoch resume must have the checkpoint's "
+                       r"batch_size 60 on 60 samples \(it stopped at step 1\), got batch_size 20 on 60 samples; "
+                       r"resume with the same data and batch size$"):  # fmt: skip
+        _resume(path, batch_size=20, shuffle=False)
+
+
+def test_a_checkpoint_with_nan_weights_is_not_written(tmp_path):
+    from tinygrad_np.train.checkpoint import save_checkpoint
+
+    path = tmp_path / "ck.npz"
+    with pytest.raises(ValueError, match=r"ck\.npz: weight '0\.weight' must be finite to be saved, got NaN or "
+                       r"infinite values; nothing was written$"):  # fmt: skip
+        save_checkpoint(path, {"model/0.weight": np.array([1.0, np.nan])})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_checkpoint_folder_that_cannot_be_made_is_refused_before_training(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    x, y = _data()
+    model = _model()
+    before = model.state_dict()
+    with pytest.raises(OSError, match=r"file/ck\.npz: its folder must exist or be creatable, got \S+/file \("):
+        fit(model, tnp.BCELoss(), tnp.SGD(model.parameters(), lr=0.1), x, y, epochs=2,
+            checkpoint=tmp_path / "file" / "ck.npz", progress="none")  # fmt: skip
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])

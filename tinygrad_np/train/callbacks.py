@@ -1,79 +1,25 @@
-"""Callbacks for fit(): checkpoints of the best or last model, early stopping.
+"""The built-in callbacks for fit(): checkpoints of the best or last model, early stopping.
 
-A callback gets the running :class:`~tinygrad_np.train.state.TrainState` at each hook. Callbacks run
-in list order, except that those with a higher ``order`` run later: ModelCheckpoint has order 100,
-so it saves after EarlyStopping has updated its counters, and a resumed run continues exactly.
+A callback gets the running :class:`~tinygrad_np.train.state.TrainState` at each hook (the Callback base
+class and CallbackList are in state.py, re-exported here). Callbacks run in list order, except that those
+with a higher ``order`` run later: ModelCheckpoint has order 100, so it saves after EarlyStopping has
+updated its counters, and a resumed run continues exactly.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..serialization import split
 from ..validation import check_int, fail
-from . import checkpoint
-
-if TYPE_CHECKING:
-    from .state import TrainState
+from .checkpoint import check_writable, save_checkpoint
+from .resume import state_arrays
+from .state import Callback, CallbackList, TrainState
 
 __all__ = ["Callback", "CallbackList", "EarlyStopping", "ModelCheckpoint"]
-
-
-class Callback:
-    """Base class: override any hook. ``state_dict``/``load_state_dict`` (flat arrays) let a
-    checkpoint carry the callback's own state, so resuming continues its counters."""
-
-    order: int = 0
-
-    def on_train_begin(self, state: TrainState) -> None: ...
-    def on_batch_end(self, state: TrainState, loss: float) -> None: ...
-    def on_epoch_end(self, state: TrainState) -> None: ...
-    def on_interrupt(self, state: TrainState) -> None: ...
-    def on_train_end(self, state: TrainState) -> None: ...
-
-    def kept_files(self) -> list[str]:
-        """Files this callback wrote that a failed run leaves as they were (for error messages)."""
-        return []
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        return {}
-
-    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        pass
-
-
-class CallbackList:
-    """The run's callbacks sorted by ``order`` (stable), called together:
-    ``cbs.call("on_epoch_end", state)``."""
-
-    def __init__(self, callbacks: Iterable[Callback]) -> None:
-        items = list(callbacks)
-        for i, cb in enumerate(items):
-            if not isinstance(cb, Callback):
-                raise fail("fit", f"callbacks[{i}]", "be a tnp.Callback", type(cb).__name__, error=TypeError)
-        self.items = sorted(items, key=lambda cb: cb.order)
-
-    def call(self, hook: str, state: TrainState, *args: float) -> None:
-        for cb in self.items:
-            getattr(cb, hook)(state, *args)
-
-    def named(self) -> list[tuple[str, Callback]]:
-        """("EarlyStopping.0", cb), ...: class name and its occurrence, stable across restarts."""
-        seen: dict[str, int] = {}
-        out = []
-        for cb in self.items:
-            name = type(cb).__name__
-            out.append((f"{name}.{seen.get(name, 0)}", cb))
-            seen[name] = seen.get(name, 0) + 1
-        return out
-
-    def kept_files(self) -> list[str]:
-        return [f for cb in self.items for f in cb.kept_files()]
 
 
 def _resolve_mode(who: str, monitor: str, mode: str) -> str:
@@ -148,7 +94,7 @@ class ModelCheckpoint(Callback, _Monitor):
         self.saved_epoch: int | None = None  # epoch count of the last write in this process
 
     def on_train_begin(self, state: TrainState) -> None:
-        checkpoint.check_writable(self.path)
+        check_writable(self.path)
 
     def on_epoch_end(self, state: TrainState) -> None:
         if self.save_best_only:
@@ -163,7 +109,7 @@ class ModelCheckpoint(Callback, _Monitor):
             self._save(state)
 
     def _save(self, state: TrainState) -> None:
-        checkpoint.save_checkpoint(self.path, checkpoint.state_arrays(state))
+        save_checkpoint(self.path, state_arrays(state))
         self.saved_epoch = state.epoch
 
     def kept_files(self) -> list[str]:

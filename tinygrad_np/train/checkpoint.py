@@ -17,6 +17,7 @@ Layout (every value an array; ``/`` separates the parts of a key):
     callbacks/<name>/<key>  callback state (best value so far, patience counter, ...), where
                             name is the class and its occurrence, e.g. "EarlyStopping.0"
 
+This module writes and reads the file; resume.py turns a run's state into these arrays and back.
 Restoring is all-or-nothing: every part is checked first, and if anything fails the model,
 optimiser, schedule and callbacks are put back as they were.
 """
@@ -26,18 +27,26 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..nn.module import Layer
 from ..nn.state_dict import in_context
 from ..serialization import load, read_header, save, split
+from ..validation import fail
 
-if TYPE_CHECKING:
-    from .state import TrainState
-
-__all__ = ["FORMAT", "load_checkpoint", "load_weights", "restore", "save_checkpoint", "state_arrays"]
+__all__ = [
+    "FORMAT",
+    "CheckpointError",
+    "check_writable",
+    "generator_from_state",
+    "generator_state",
+    "load_checkpoint",
+    "load_weights",
+    "named_generators",
+    "save_checkpoint",
+]
 
 FORMAT = "tinygrad_np.checkpoint/1"
 # Data read from a file never chooses code to run: only these bit generators can be rebuilt.
@@ -77,27 +86,28 @@ def generator_state(rng: np.random.Generator) -> np.ndarray:
     return np.array(json.dumps(_encode(rng.bit_generator.state)))
 
 
-def generator_from_state(state: np.ndarray, where: str = "rng") -> np.random.Generator:
-    """A new Generator in the saved state, of one of the allow-listed bit generator types."""
+def generator_from_state(state: np.ndarray, who: str = "rng") -> np.random.Generator:
+    """A new Generator in the saved state, of one of the allow-listed bit generator types (``who``
+    names the entry in errors, e.g. "runs/last.npz: rng/fit")."""
     try:
         decoded = _decode(json.loads(str(state)))
         kind = decoded["bit_generator"] if isinstance(decoded, dict) else None
         if kind not in BIT_GENERATORS:
-            raise CheckpointError(
-                f"{where}: bit_generator must be one of {sorted(BIT_GENERATORS)}, got {kind!r}"
-            )
+            raise fail(who, "bit_generator", f"be one of {sorted(BIT_GENERATORS)}", repr(kind),
+                       error=CheckpointError)  # fmt: skip
         bit_generator = BIT_GENERATORS[kind]()
         bit_generator.state = decoded
     except CheckpointError:
         raise
     except (ValueError, TypeError, KeyError) as e:
-        raise CheckpointError(f"{where}: not a valid random generator state ({e})") from None
+        raise fail(who, "the entry", "be a valid random generator state", f"one that does not load ({e})",
+                   error=CheckpointError) from None  # fmt: skip
     return np.random.Generator(bit_generator)
 
 
-def set_generator_state(rng: np.random.Generator, state: np.ndarray, where: str = "rng") -> None:
+def set_generator_state(rng: np.random.Generator, state: np.ndarray, who: str = "rng") -> None:
     """Restore a state written by :func:`generator_state` into ``rng`` (same bit generator type)."""
-    rng.bit_generator.state = generator_from_state(state, where).bit_generator.state
+    rng.bit_generator.state = generator_from_state(state, who).bit_generator.state
 
 
 def named_generators(model: Layer) -> Iterator[tuple[str, np.random.Generator]]:
@@ -108,143 +118,21 @@ def named_generators(model: Layer) -> Iterator[tuple[str, np.random.Generator]]:
             yield path, rng
 
 
-# -- the run's state as arrays, and back -------------------------------------------------------
-
-
-def state_arrays(state: TrainState) -> dict[str, np.ndarray]:
-    """The whole state of a run as flat arrays (the layout above)."""
-    out: dict[str, np.ndarray] = {f"model/{k}": v for k, v in state.model.state_dict().items()}
-    out |= {f"optimizer/{k}": v for k, v in state.optimizer.state_dict().items()}
-    if state.scheduler is not None:
-        out |= {f"scheduler/{k}": v for k, v in state.scheduler.state_dict().items()}
-    out |= {"epoch": np.array(state.epoch), "step_in_epoch": np.array(state.step)}
-    out |= {"batch_size": np.array(state.batch_size), "num_samples": np.array(state.m)}
-    if state.reference_loss is not None:
-        out["reference_loss"] = np.array(state.reference_loss)
-    if state.step:
-        if state.order is not None:
-            out["epoch_order"] = state.order
-        out |= {f"partial/{k}": np.array(v) for k, v in state.partial.items()}
-    if state.rng is not None:
-        out["rng/fit"] = generator_state(state.rng)
-    out |= {f"rng/model/{path}": generator_state(gen) for path, gen in named_generators(state.model)}
-    out |= {f"history/{k}": v for k, v in state.history.state_dict().items()}
-    for name, cb in state.callbacks.named():
-        out |= {f"callbacks/{name}/{k}": np.asarray(v) for k, v in cb.state_dict().items()}
-    return out
-
-
-def _int(arrays: Mapping[str, np.ndarray], key: str, source: str, minimum: int = 0) -> int:
-    if key not in arrays:
-        raise CheckpointError(f"the checkpoint must have {key!r}; it was not written by fit()")
-    a = np.asarray(arrays[key])
-    if a.shape != () or a.dtype.kind not in "iu" or int(a) < minimum:
-        raise CheckpointError(f"{key!r} must be an integer >= {minimum}, got {a.dtype} {a!r}")
-    return int(a)
-
-
-def _check_position(state: TrainState, arrays: Mapping[str, np.ndarray], source: str) -> tuple[int, int]:
-    """(epoch, step) of the checkpoint, checked against this run's data and batches."""
-    epoch, step = _int(arrays, "epoch", source), _int(arrays, "step_in_epoch", source)
-    if epoch > state.epochs:
-        raise CheckpointError(
-            f"the checkpoint has {epoch} completed epochs, more than the {state.epochs} asked for; "
-            f"ask for epochs >= {epoch} to continue it"
-        )
-    saved = (_int(arrays, "batch_size", source, 1), _int(arrays, "num_samples", source, 1))
-    if step and saved != (state.batch_size, state.m):
-        raise CheckpointError(
-            "resuming mid-epoch needs the same data and batch size: the checkpoint stopped at "
-            f"step {step} with batch_size {saved[0]} on {saved[1]} samples, this run has "
-            f"batch_size {state.batch_size} on {state.m} samples"
-        )
-    if step >= state.steps_per_epoch and step:
-        raise CheckpointError(f"step_in_epoch must be < {state.steps_per_epoch}, got {step}")
-    partial = split(arrays, "partial")
-    if step and set(partial) != {"loss_sum", "correct", "seen", "seconds"}:
-        raise CheckpointError("a mid-epoch checkpoint must have partial/loss_sum, correct, seen, seconds")
-    for k, v in partial.items():
-        if np.shape(v) != () or np.asarray(v).dtype.kind not in "iuf" or not np.isfinite(v) or v < 0:
-            raise CheckpointError(f"partial/{k} must be a finite number >= 0, got {v!r}")
-    order = arrays.get("epoch_order")
-    if order is not None and (
-        order.shape != (state.m,)
-        or order.dtype.kind not in "iu"
-        or not np.array_equal(np.sort(order), np.arange(state.m))
-    ):
-        raise CheckpointError(f"epoch_order must be a permutation of {state.m} indices")
-    if "reference_loss" in arrays:
-        ref = np.asarray(arrays["reference_loss"])
-        if ref.shape != () or ref.dtype.kind not in "iuf" or not np.isfinite(ref) or ref < 0:
-            raise CheckpointError(f"reference_loss must be a finite number >= 0, got {ref!r}")
-    return epoch, step
-
-
-def restore(state: TrainState, arrays: Mapping[str, np.ndarray], source: str) -> None:
-    """Load a checkpoint into the run, all-or-nothing: on any error everything is put back."""
-    backup = (
-        state.model.state_dict(),
-        state.optimizer.state_dict(),
-        state.scheduler.state_dict() if state.scheduler is not None else None,
-    )
-    try:
-        state.model.load_state_dict(split(arrays, "model"))
-        epoch, step = _check_position(state, arrays, source)
-        sched = split(arrays, "scheduler")
-        if bool(sched) != (state.scheduler is not None):
-            had = "with" if sched else "without"
-            raise CheckpointError(
-                f"the checkpoint was written {had} a learning-rate schedule; resume the same way"
-            )
-        saved_gens = split(arrays, "rng/model")
-        gens = dict(named_generators(state.model))
-        if set(saved_gens) != set(gens):
-            raise CheckpointError(
-                f"random layers at {sorted(saved_gens)} in the checkpoint, {sorted(gens)} in the model"
-            )
-        fit_rng = generator_from_state(arrays["rng/fit"], "rng/fit") if "rng/fit" in arrays else None
-        model_rngs = {p: generator_from_state(v, f"rng/model/{p}") for p, v in saved_gens.items()}
-        state.optimizer.load_state_dict(split(arrays, "optimizer"))
-        if state.scheduler is not None:
-            state.scheduler.load_state_dict(sched)
-        state.history.load_state_dict(split(arrays, "history"))
-        for name, cb in state.callbacks.named():
-            cb_state = split(arrays, f"callbacks/{name}")
-            if cb_state:
-                cb.load_state_dict(cb_state)
-    except (KeyError, ValueError, TypeError) as e:
-        state.model.load_state_dict(backup[0])
-        state.optimizer.load_state_dict(backup[1])
-        if state.scheduler is not None and isinstance(backup[2], dict):
-            state.scheduler.load_state_dict(backup[2])
-        raise in_context(e, source) from e
-    state.epoch, state.step = epoch, step
-    if "reference_loss" in arrays:
-        state.reference_loss = float(arrays["reference_loss"])
-    if step:
-        state.order = arrays.get("epoch_order")
-        state.partial = {k: float(v) for k, v in split(arrays, "partial").items()}
-    if fit_rng is not None:
-        if state.rng is None:
-            state.rng = fit_rng
-        else:
-            state.rng.bit_generator.state = fit_rng.bit_generator.state
-    for path, gen in gens.items():
-        gen.bit_generator.state = model_rngs[path].bit_generator.state
-
-
 # -- files ---------------------------------------------------------------------------------------
 
 
 def check_writable(path: str | os.PathLike[str]) -> None:
     """Create ``path``'s folder if needed and check it can be written, before any training is spent."""
-    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    who = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(who))
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as e:
-        raise OSError(f"{os.fspath(path)}: cannot create the folder {folder} ({e.strerror})") from e
+        raise fail(
+            who, "its folder", "exist or be creatable", f"{folder} ({e.strerror})", error=OSError
+        ) from e
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise PermissionError(f"{os.fspath(path)}: the folder {folder} is not writable")
+        raise fail(who, "its folder", "be writable", folder, error=PermissionError)
 
 
 def save_checkpoint(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
@@ -255,7 +143,8 @@ def save_checkpoint(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarra
     """
     for k, v in arrays.items():
         if k.startswith("model/") and v.dtype.kind == "f" and not np.all(np.isfinite(v)):
-            raise ValueError(f"{os.fspath(path)}: not saved, weight {k[6:]!r} is NaN or infinite")
+            what, got = f"weight {k[6:]!r}", "NaN or infinite values"
+            raise fail(os.fspath(path), what, "be finite to be saved", got, "nothing was written")
     check_writable(path)
     save({"format": np.array(FORMAT), **arrays}, path)
 

@@ -45,13 +45,14 @@ from ..nn.module import Layer
 from ..optim.lr_scheduler import LRScheduler
 from ..optim.optimizer import Optimizer
 from ..validation import check_batch, check_finite_float, check_int, fail
-from . import checkpoint as ckpt
 from . import fastpath
-from .callbacks import Callback, CallbackList, ModelCheckpoint
+from .callbacks import ModelCheckpoint
+from .checkpoint import load_checkpoint
 from .history import History
 from .loop import Interrupted, check_health, evaluate, run_epoch
 from .progress import Progress, SigintFlag
-from .state import TrainState
+from .resume import restore
+from .state import Callback, CallbackList, TrainState
 
 __all__ = ["fit"]
 
@@ -176,21 +177,14 @@ def fit(
     plan = _plan(
         model, loss_fn, optimizer, x, y, epochs, batch_size, validation_data, rng, shuffle, drop_last
     )
-    if not isinstance(fast_path, bool):
-        raise fail("fit", "fast_path", "be True or False", type(fast_path).__name__, error=TypeError)
     if divergence_factor is not None:
         divergence_factor = check_finite_float("fit", "divergence_factor", divergence_factor, minimum=1.0)
     cbs = CallbackList([*callbacks, *([ModelCheckpoint(checkpoint)] if checkpoint is not None else [])])
-    fast = None
-    if fast_path:  # the one call into the fast path; it raises here, saying why, where it does not apply
-        x_val = plan.val[0] if plan.val is not None else None
-        fast = fastpath.FirstLayerInSampleSpace(
-            model, optimizer, plan.x, x_val, full_batch=batch_size is None, callbacks=cbs.items
-        )
+    fast = _fast_path(fast_path, model, optimizer, plan, full_batch=batch_size is None, callbacks=cbs)
     state = TrainState(model, loss_fn, optimizer, scheduler, rng, cbs, epochs=epochs,
                        steps_per_epoch=plan.steps, batch_size=plan.batch_size, m=len(plan.x))  # fmt: skip
     if resume_from is not None:
-        ckpt.restore(state, ckpt.load_checkpoint(resume_from, model), os.fspath(resume_from))
+        restore(state, load_checkpoint(resume_from, model), os.fspath(resume_from))
     if plan.shuffle and state.rng is None:
         raise fail("fit", "rng", "be an explicit np.random.Generator for shuffled mini-batches", None,
                    "pass rng=np.random.default_rng(seed), shuffle=False, or batch_size=None")  # fmt: skip
@@ -202,6 +196,27 @@ def fit(
     cbs.call("on_train_end", state)
     model.eval()
     return state.history
+
+
+def _fast_path(
+    fast_path: object,
+    model: Layer,
+    optimizer: Optimizer,
+    plan: _Plan,
+    *,
+    full_batch: bool,
+    callbacks: CallbackList,
+) -> fastpath.FirstLayerInSampleSpace | None:
+    """The one call into the fast path when asked for (None otherwise); it raises here, before any training,
+    saying why, where it does not apply."""
+    if not isinstance(fast_path, bool):
+        raise fail("fit", "fast_path", "be True or False", type(fast_path).__name__, error=TypeError)
+    if not fast_path:
+        return None
+    x_val = plan.val[0] if plan.val is not None else None
+    return fastpath.FirstLayerInSampleSpace(
+        model, optimizer, plan.x, x_val, full_batch=full_batch, callbacks=callbacks.items
+    )
 
 
 @contextmanager

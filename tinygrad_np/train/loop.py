@@ -10,6 +10,7 @@ import numpy as np
 from ..data.batches import epoch_batches
 from ..nn.losses import Loss
 from ..nn.module import Layer
+from ..validation import fail
 from .history import TrainingDivergedError
 from .progress import Progress, SigintFlag
 from .state import TrainState, empty_partial
@@ -75,7 +76,7 @@ def run_epoch(
         pred = model(xb)
         loss = loss_fn(pred, yb)
         if not math.isfinite(loss):
-            raise diverged(state, f"the loss is {loss}", step=state.step + 1)
+            raise diverged(state, "the loss", "stay finite", str(loss), step=state.step + 1)
         model.backward_from(loss_fn)
         optimizer.step()
         state.step += 1
@@ -101,36 +102,35 @@ def check_health(
     epoch's loss exceeds ``factor`` times the reference: the larger of the first epoch's loss and
     ``baseline``, the loss of the best constant prediction (the documented divergence rule)."""
     if not all(np.all(np.isfinite(q.data)) for q in state.model.parameters()):
-        raise diverged(state, "a weight became NaN or infinite", step=None)
+        raise diverged(state, "the weights", "stay finite", "a NaN or infinite weight", step=None)
     if not math.isfinite(logs.get("val_loss", 0.0)):
-        raise diverged(state, f"the validation loss is {logs['val_loss']}", step=None)
+        raise diverged(state, "the validation loss", "stay finite", str(logs["val_loss"]), step=None)
     if state.reference_loss is None:
         state.reference_loss = max(logs["loss"], baseline or 0.0)
     elif factor is not None and logs["loss"] > factor * state.reference_loss:
-        raise diverged(
-            state,
-            f"the loss exploded to {logs['loss']:.4g}, more than {factor:g} x {state.reference_loss:.4g} "
-            "(the larger of the first epoch's loss and the best constant prediction's; fit's "
-            "divergence_factor sets the factor, None switches the rule off)",
-            step=None,
+        rule = (
+            f"not explode past {factor:g} x {state.reference_loss:.4g} (divergence_factor x the larger of "
+            "the first epoch's loss and the best constant prediction's; divergence_factor=None switches "
+            "this rule off)"
         )
+        raise diverged(state, "the epoch's loss", rule, f"{logs['loss']:.4g}", step=None)
 
 
-def diverged(state: TrainState, what: str, step: int | None) -> TrainingDivergedError:
-    epoch = state.epoch + 1
-    where = f"epoch {epoch}/{state.epochs}" + (
+def diverged(state: TrainState, what: str, rule: str, got: str, step: int | None) -> TrainingDivergedError:
+    """fit's error when training diverged, in the one form ``fit: <what> must <rule>, got <got> at
+    <where>; <fix>``: where (1-based epoch and step, the learning rate), the checkpoints left as they
+    were, and what to try."""
+    epoch, lr = state.epoch + 1, state.optimizer.lr
+    at = f"epoch {epoch}/{state.epochs}" + (
         f", step {step}/{state.steps_per_epoch}" if step is not None else " (at its end)"
     )
     kept = state.callbacks.kept_files()
     note = (
         f"Checkpoints were left as they were: {', '.join(kept)}." if kept else "No checkpoint was asked for."
     )
-    lr = state.optimizer.lr
-    return TrainingDivergedError(
-        f"training diverged: {what} at {where} (lr {lr:g}). {note} "
-        f"Try a lower learning rate (e.g. lr={lr / 10:g}), a smaller weight init, or check that "
-        "the inputs are scaled (e.g. images / 255).",
-        epoch=epoch,
-        step=step,
-        history=state.history,
+    fix = (
+        f"training diverged. {note} Try a lower learning rate (e.g. lr={lr / 10:g}), a smaller weight "
+        "init, or check that the inputs are scaled (e.g. images / 255)."
     )
+    message = str(fail("fit", what, rule, f"{got} at {at} with lr {lr:g}", fix))
+    return TrainingDivergedError(message, epoch=epoch, step=step, history=state.history)

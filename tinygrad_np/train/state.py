@@ -1,8 +1,12 @@
-"""TrainState: everything a run of fit() needs, handed to every callback."""
+"""TrainState, everything a run of fit() needs, and the Callback interface it is handed to.
+
+The two name each other (a callback's hooks take the state; the state holds the callbacks), so they live
+in one module; the built-in callbacks are in callbacks.py.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -10,12 +14,10 @@ from ..nn.losses import Loss
 from ..nn.module import Layer
 from ..optim.lr_scheduler import LRScheduler
 from ..optim.optimizer import Optimizer
+from ..validation import fail
 from .history import History
 
-if TYPE_CHECKING:
-    from .callbacks import CallbackList
-
-__all__ = ["TrainState", "empty_partial"]
+__all__ = ["Callback", "CallbackList", "TrainState", "empty_partial"]
 
 
 def empty_partial() -> dict[str, float]:
@@ -62,3 +64,56 @@ class TrainState:
     def where(self) -> str:
         """ "epoch 3, step 2" (the epoch under way) or "epoch 3" (between epochs)."""
         return f"epoch {self.epoch + 1}, step {self.step}" if self.step else f"epoch {self.epoch}"
+
+
+class Callback:
+    """Base class: override any hook; each gets the running :class:`TrainState`. Callbacks run in list
+    order, except that those with a higher ``order`` run later. ``state_dict``/``load_state_dict`` (flat
+    arrays) let a checkpoint carry the callback's own state, so resuming continues its counters."""
+
+    order: int = 0
+
+    def on_train_begin(self, state: TrainState) -> None: ...
+    def on_batch_end(self, state: TrainState, loss: float) -> None: ...
+    def on_epoch_end(self, state: TrainState) -> None: ...
+    def on_interrupt(self, state: TrainState) -> None: ...
+    def on_train_end(self, state: TrainState) -> None: ...
+
+    def kept_files(self) -> list[str]:
+        """Files this callback wrote that a failed run leaves as they were (for error messages)."""
+        return []
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        pass
+
+
+class CallbackList:
+    """The run's callbacks sorted by ``order`` (stable), called together:
+    ``cbs.call("on_epoch_end", state)``."""
+
+    def __init__(self, callbacks: Iterable[Callback]) -> None:
+        items = list(callbacks)
+        for i, cb in enumerate(items):
+            if not isinstance(cb, Callback):
+                raise fail("fit", f"callbacks[{i}]", "be a tnp.Callback", type(cb).__name__, error=TypeError)
+        self.items = sorted(items, key=lambda cb: cb.order)
+
+    def call(self, hook: str, state: TrainState, *args: float) -> None:
+        for cb in self.items:
+            getattr(cb, hook)(state, *args)
+
+    def named(self) -> list[tuple[str, Callback]]:
+        """("EarlyStopping.0", cb), ...: class name and its occurrence, stable across restarts."""
+        seen: dict[str, int] = {}
+        out = []
+        for cb in self.items:
+            name = type(cb).__name__
+            out.append((f"{name}.{seen.get(name, 0)}", cb))
+            seen[name] = seen.get(name, 0) + 1
+        return out
+
+    def kept_files(self) -> list[str]:
+        return [f for cb in self.items for f in cb.kept_files()]
