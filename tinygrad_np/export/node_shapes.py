@@ -79,3 +79,10 @@ def simple_index(n: Node, ndim: int, who: str) -> list[tuple[int, int | slice]]:
         k = items.index(Ellipsis)
         items = (*items[:k], *(slice(None),) * (ndim - len(items) + 1), *items[k + 1 :])
     return list(enumerate(items))
+
+
+def eval_mode_dropout(who: str, n: Node) -> None:
+    """A traced Dropout must be the identity (eval mode, no mask): a mask would be frozen into the export."""
+    if n.args["mask"] is not None:
+        raise fail(who, f"Dropout in {n.where()}", "run in eval mode (no mask)", "a mask",
+                   error=UnsupportedLayerError)  # fmt: skip

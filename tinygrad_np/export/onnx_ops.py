@@ -13,10 +13,9 @@ import numpy as np
 
 from ..ops import activations as act
 from ..ops import dropout, elementwise, linear, reduce, shape, softmax
-from ..validation import fail
-from ._common import UnsupportedLayerError, join
+from ._common import join
 from ._onnx_graph import WHO, _Graph, onnx_converter
-from .node_shapes import expand_target, reshape_target, simple_index
+from .node_shapes import eval_mode_dropout, expand_target, reshape_target, simple_index
 from .trace import Node
 
 _BINARY = {elementwise.Add: "Add", elementwise.Sub: "Sub", elementwise.Mul: "Mul", elementwise.Div: "Div"}
@@ -90,14 +89,7 @@ def _leaky_relu(g: _Graph, n: Node) -> str:
 
 @onnx_converter(dropout.DropoutFunction)
 def _dropout(g: _Graph, n: Node) -> str:
-    if n.args["mask"] is not None:
-        raise fail(
-            WHO,
-            f"Dropout in {n.where()}",
-            "run in eval mode (no mask)",
-            "a mask",
-            error=UnsupportedLayerError,
-        )
+    eval_mode_dropout(WHO, n)
     return g.value(n, "x")  # the identity at inference: no node
 
 

@@ -17,9 +17,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..ops import activations as act
 from ..ops import dropout, elementwise, linear, reduce, shape, softmax
-from ..validation import fail
-from ._common import UnsupportedLayerError
-from .node_shapes import expand_target, reshape_target, simple_index
+from .node_shapes import eval_mode_dropout, expand_target, reshape_target, simple_index
 from .trace import Node, Ref, Trace
 
 WHO = "to_torch"
@@ -136,14 +134,7 @@ def _softplus(r: Replay, n: Node) -> Any:
 
 @torch_converter(dropout.DropoutFunction, eval_only=True)
 def _dropout(r: Replay, n: Node) -> Any:
-    if n.args["mask"] is not None:
-        raise fail(
-            WHO,
-            f"Dropout in {n.where()}",
-            "run in eval mode (no mask)",
-            "a mask",
-            error=UnsupportedLayerError,
-        )
+    eval_mode_dropout(WHO, n)
     return r.value(n, "x")
 
 
