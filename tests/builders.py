@@ -31,3 +31,23 @@ def with_changes(state: dict, **changes: object) -> dict:
         else:
             out[key] = v
     return out
+
+
+def small_binary_data(m: int = 90, n: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """x (m, n) standard normal, y (m,) = 1 where x0 - x1/2 + noise > 0: a learnable binary task."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((m, n))
+    y = (x[:, 0] - 0.5 * x[:, 1] + 0.3 * rng.standard_normal(m) > 0).astype(np.float64)
+    return x, y
+
+
+def small_mlp(seed: int = 0, dropout: bool = True, sigmoid: bool = True) -> tnp.Sequential:
+    """6 → 8 → 1: Linear, ReLU, [Dropout(0.3)], Linear, [Sigmoid], weights drawn from ``seed``."""
+    rng = np.random.default_rng(seed)
+    layers: list[tnp.Module] = [tnp.Linear(6, 8, rng=rng), tnp.ReLU()]
+    if dropout:
+        layers.append(tnp.Dropout(0.3, rng=np.random.default_rng(seed + 100)))
+    layers.append(tnp.Linear(8, 1, rng=rng))
+    if sigmoid:
+        layers.append(tnp.Sigmoid())
+    return tnp.Sequential(*layers)

@@ -4,12 +4,12 @@ import signal
 
 import numpy as np
 import pytest
+from builders import small_binary_data, small_mlp
 
 from tinygrad_np.data import minibatches
 from tinygrad_np.metrics import accuracy
-from tinygrad_np.nn.activations import ReLU, Sigmoid
+from tinygrad_np.nn.activations import Sigmoid
 from tinygrad_np.nn.container import Sequential
-from tinygrad_np.nn.dropout import Dropout
 from tinygrad_np.nn.linear import Linear
 from tinygrad_np.nn.losses import BCELoss, BCEWithLogitsLoss, MSELoss
 from tinygrad_np.optim.adam import Adam, AdamW
@@ -21,21 +21,11 @@ from tinygrad_np.train.checkpoint import load_checkpoint, load_weights
 
 
 def _data(m=90, n=6, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((m, n))
-    y = (x[:, 0] - 0.5 * x[:, 1] + 0.3 * rng.standard_normal(m) > 0).astype(np.float64)
-    return x, y
+    return small_binary_data(m, n, seed)
 
 
 def _model(seed=0, dropout=True, sigmoid=True):
-    rng = np.random.default_rng(seed)
-    layers = [Linear(6, 8, rng=rng), ReLU()]
-    if dropout:
-        layers.append(Dropout(0.3, rng=np.random.default_rng(seed + 100)))
-    layers.append(Linear(8, 1, rng=rng))
-    if sigmoid:
-        layers.append(Sigmoid())
-    return Sequential(*layers)
+    return small_mlp(seed, dropout, sigmoid)
 
 
 def _same_weights(a, b):

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from builders import small_mlp
 
 import tinygrad_np as tnp
 from tinygrad_np.train import CheckpointError, TrainingDivergedError, fit
@@ -17,8 +18,7 @@ def _data(m=60, n=6, seed=0):
 
 
 def _model(seed=0):
-    rng = np.random.default_rng(seed)
-    return tnp.Sequential(tnp.Linear(6, 8, rng=rng), tnp.ReLU(), tnp.Linear(8, 1, rng=rng), tnp.Sigmoid())
+    return small_mlp(seed, dropout=False)
 
 
 @pytest.mark.parametrize(
@@ -52,13 +52,23 @@ def test_wrong_kinds_of_object_are_type_errors():
         fit(model, tnp.BCELoss(), opt, x, y, epochs=1, callbacks=[object()])
 
 
-@pytest.mark.parametrize("make_opt", [lambda p: tnp.SGD(p, lr=1e3), lambda p: tnp.SGD(p, lr=1e6), lambda p: tnp.Adam(p, lr=1e3)])
+@pytest.mark.parametrize(
+    "make_opt", [lambda p: tnp.SGD(p, lr=1e3), lambda p: tnp.SGD(p, lr=1e6), lambda p: tnp.Adam(p, lr=1e3)]
+)
 def test_an_exploding_loss_stops_training(make_opt):
     rng = np.random.default_rng(0)
     x = rng.random((80, 300))  # image-like inputs in [0, 1]
     y = (rng.random(80) < 0.35).astype(np.float64)
-    model = tnp.Sequential(tnp.Linear(300, 20, rng=rng), tnp.ReLU(), tnp.Linear(20, 1, rng=rng), tnp.Sigmoid())
-    with np.errstate(all="ignore"), pytest.raises(TrainingDivergedError, match=r"^fit: (the epoch's loss must not explode past|the weights must stay finite, got a NaN or infinite weight)"):
+    model = tnp.Sequential(
+        tnp.Linear(300, 20, rng=rng), tnp.ReLU(), tnp.Linear(20, 1, rng=rng), tnp.Sigmoid()
+    )
+    with (
+        np.errstate(all="ignore"),
+        pytest.raises(
+            TrainingDivergedError,
+            match=r"^fit: (the epoch's loss must not explode past|the weights must stay finite, got a NaN or infinite weight)",
+        ),
+    ):
         fit(model, tnp.BCELoss(), make_opt(model.parameters()), x, y, epochs=50, progress="none")
 
 
@@ -93,7 +103,11 @@ def _checkpointed(tmp_path, epochs=3):
     ("make_opt", "epochs", "pattern"),
     [
         (lambda p: tnp.Adam(p, lr=0.1), 5, "the state is for a SGD"),
-        (lambda p: tnp.SGD(p, lr=0.1, momentum=0.9), 2, r"'epoch' \(epochs completed\) must be at most the 2 epochs asked for, got 3; ask for epochs >= 3"),
+        (
+            lambda p: tnp.SGD(p, lr=0.1, momentum=0.9),
+            2,
+            r"'epoch' \(epochs completed\) must be at most the 2 epochs asked for, got 3; ask for epochs >= 3",
+        ),
     ],
 )
 def test_a_rejected_resume_leaves_the_model_unchanged(tmp_path, make_opt, epochs, pattern):
@@ -127,7 +141,11 @@ def test_checkpoint_rng_state_cannot_choose_code(tmp_path):
     [
         ("epoch", np.array(-7), "'epoch' must be an integer >= 0"),
         ("epoch", np.array("two"), "'epoch' must be an integer"),
-        ("rng/fit", np.array("{not json"), "rng/fit: the entry must be a valid random generator state, got one that does not load"),
+        (
+            "rng/fit",
+            np.array("{not json"),
+            "rng/fit: the entry must be a valid random generator state, got one that does not load",
+        ),
     ],
 )
 def test_bad_checkpoint_contents_are_clear_errors(tmp_path, key, value, pattern):
@@ -149,7 +167,10 @@ def test_a_missing_epoch_is_a_clear_error(tmp_path):
     tnp.save(arrays, path)
     x, y = _data()
     model = _model()
-    with pytest.raises(CheckpointError, match=r"'epoch' must be in the checkpoint, got a file without it; the file was not written by fit\(\)"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"'epoch' must be in the checkpoint, got a file without it; the file was not written by fit\(\)",
+    ):
         fit(model, tnp.BCELoss(), tnp.SGD(model.parameters(), lr=0.1, momentum=0.9), x, y, epochs=5,
             resume_from=path, progress="none")  # fmt: skip
 
@@ -198,7 +219,9 @@ def test_a_checkpoint_folder_that_cannot_be_made_is_refused_before_training(tmp_
     x, y = _data()
     model = _model()
     before = model.state_dict()
-    with pytest.raises(OSError, match=r"file/ck\.npz: its folder must exist or be creatable, got \S+/file \("):
+    with pytest.raises(
+        OSError, match=r"file/ck\.npz: its folder must exist or be creatable, got \S+/file \("
+    ):
         fit(model, tnp.BCELoss(), tnp.SGD(model.parameters(), lr=0.1), x, y, epochs=2,
             checkpoint=tmp_path / "file" / "ck.npz", progress="none")  # fmt: skip
     for k, v in model.state_dict().items():
