@@ -244,3 +244,21 @@ def test_loss_value_is_a_python_float_and_sum_reduction() -> None:
     assert tnp.BCELoss(reduction="sum")(p, y) == pytest.approx(2 * mean)
     with pytest.raises(ValueError, match="reduction"):
         tnp.BCELoss(reduction="none")
+
+
+def test_the_layer_protocol_writes_a_new_gradient_into_the_old_grad_array_but_never_when_accumulating() -> None:
+    rng = np.random.default_rng(7)
+    layer, x, g = tnp.Linear(5, 3, rng=rng), rng.normal(size=(4, 5)), rng.normal(size=(4, 3))
+    layer(x)
+    layer.backward(g)
+    first = layer.weight.grad
+    np.testing.assert_allclose(first, g.T @ x, rtol=1e-14)
+    layer(2 * x)
+    layer.backward(g)
+    assert layer.weight.grad is first  # reused (grad_buffer): no new weight-sized array per step
+    np.testing.assert_allclose(first, g.T @ (2 * x), rtol=1e-14)
+    kept = layer.weight.grad
+    layer.backward(g, accumulate=True)
+    assert layer.weight.grad is not kept  # accumulating adds into a new array: the old one is not changed
+    np.testing.assert_allclose(kept, g.T @ (2 * x), rtol=1e-14)
+    np.testing.assert_allclose(layer.weight.grad, 2 * g.T @ (2 * x), rtol=1e-14)

@@ -104,6 +104,7 @@ class Module:
         if isinstance(cache, Function):  # a built-in layer: its Function's backward, run now
             g = self._check_grad(grad_out, cache.out_shape)
             cache.needs_input_grad = (input_grad, *cache.needs_input_grad[1:])  # the parameters' as run
+            cache.reuse_grads = not accumulate  # each parameter's new gradient may overwrite its .grad
             grads = cache.gradients(g)
             for p, gp in zip(cache.inputs[1:], grads[1:], strict=True):
                 if isinstance(p, Tensor) and gp is not None:

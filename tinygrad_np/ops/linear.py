@@ -60,6 +60,6 @@ class LinearFunction(Function):
         dx, dw = ctx.needs_input_grad[:2]
         g2 = g.reshape(-1, w.shape[0])  # leading dimensions flattened: (rows, out)
         gx = g @ w if dx else None  # a first layer's dL/dx, the costliest product, is skipped when not needed
-        gw = g2.T @ x.reshape(-1, w.shape[1]) if dw else None
-        gb = g2.sum(axis=0) if has_bias and ctx.needs_input_grad[2] else None
+        gw = np.matmul(g2.T, x.reshape(-1, w.shape[1]), out=ctx.grad_buffer(1)) if dw else None
+        gb = g2.sum(axis=0, out=ctx.grad_buffer(2)) if has_bias and ctx.needs_input_grad[2] else None
         return gx, gw, gb
