@@ -99,7 +99,7 @@ class Function:
             needs.append(not constant)
         ctx = cls(inputs, tuple(needs))
         ctx.settings = kwargs
-        return ctx, cls._forward(ctx, arrays, kwargs)
+        return ctx, cls.forward(ctx, *arrays, **kwargs)  # a layer has checked its input already
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
