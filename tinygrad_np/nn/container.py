@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, TypeVar, overload
+from typing import Any, NamedTuple, TypeVar, overload
 
 import numpy as np
 
@@ -40,14 +40,10 @@ class ModuleList(Module):
         """A new container of this kind holding ``layers`` (for slices)."""
         return type(self)(layers)
 
-    def _layers_changed(self) -> None:
-        """Called after append: subclasses drop what they cached about the list."""
-
     def append(self: C, module: Module) -> C:
         if not isinstance(module, Module):
             raise TypeError(f"{self._name()}.append: module must be a Module, got a {type(module).__name__}")
         self.layers.append(module)
-        self._layers_changed()
         return self
 
     def extend(self: C, modules: Iterable[Module]) -> C:
@@ -72,6 +68,12 @@ class ModuleList(Module):
         return self._from_layers(self.layers[i]) if isinstance(i, slice) else self.layers[i]
 
 
+class _Plan(NamedTuple):
+    key: tuple[int, ...]  # the ids of the layer objects it was worked out for
+    first_trainable: int  # index of the first layer with parameters (len(layers) if none)
+    repeated: bool  # a layer object or a Parameter used at more than one position
+
+
 class Sequential(ModuleList):
     """``Sequential(layer0, layer1, ...)``: ``forward`` feeds each layer's output to the next.
 
@@ -89,13 +91,12 @@ class Sequential(ModuleList):
 
     def __init__(self, *layers: Module) -> None:
         super().__init__(layers)
-        self._stop: int | None = None  # index of the first layer with parameters (see backward)
-        self._repeats: tuple[tuple[int, ...], bool] | None = None  # see _repeated()
+        self._plan_cache: _Plan | None = None
 
     def forward(self, x: Any) -> Any:
         if isinstance(x, Tensor):
             return self._chain(x)
-        if self._repeated():
+        if self._plan().repeated:
             return self._record(x)
         y = self._chain(x)
         self._cache = CHAINED
@@ -110,13 +111,19 @@ class Sequential(ModuleList):
                 raise in_context(e, f"layer {i}") from e
         return x
 
-    def _repeated(self) -> bool:
-        """True when a layer object or a Parameter is used at more than one position (cached per list)."""
+    def _plan(self) -> _Plan:
+        """What the layer list implies, worked out once per list (``parameters()`` walks the tree, which
+        is not free on every step): the index of the first layer with parameters (backward stops there
+        unless dL/dx is asked for), and whether a layer object or a Parameter is used at more than one
+        position. Recomputed whenever the list of layer objects changes."""
         key = tuple(map(id, self.layers))
-        if self._repeats is None or self._repeats[0] != key:
-            ids = [id(p) for layer in self.layers for p in layer.parameters()]
-            self._repeats = (key, len(set(key)) < len(key) or len(set(ids)) < len(ids))
-        return self._repeats[1]
+        if self._plan_cache is None or self._plan_cache.key != key:
+            params = [layer.parameters() for layer in self.layers]
+            first = next((i for i, ps in enumerate(params) if ps), len(self.layers))
+            ids = [id(p) for ps in params for p in ps]
+            repeated = len(set(key)) < len(key) or len(set(ids)) < len(ids)
+            self._plan_cache = _Plan(key, first, repeated)
+        return self._plan_cache
 
     def backward(
         self, grad_out: np.ndarray, input_grad: bool = False, *, accumulate: bool = False
@@ -136,7 +143,7 @@ class Sequential(ModuleList):
         self, end: int, grad_out: np.ndarray, input_grad: bool, accumulate: bool
     ) -> np.ndarray | None:
         """Backpropagate ``grad_out`` = dloss/d(output of layer end - 1) through layers end - 1, ..., 0."""
-        stop = 0 if input_grad else min(self._first_trainable(), end)
+        stop = 0 if input_grad else min(self._plan().first_trainable, end)
         grad: Any = grad_out
         more = {"accumulate": True} if accumulate else {}  # hand-written layers may not take it
         for i in range(end - 1, stop - 1, -1):
@@ -161,17 +168,8 @@ class Sequential(ModuleList):
             return self._backward_below(len(self.layers) - 1, loss_fn.logit_grad(), input_grad, accumulate)
         return self.backward(loss_fn.backward(), input_grad=input_grad, accumulate=accumulate)
 
-    def _first_trainable(self) -> int:
-        # Cached: parameters() walks the tree, which is not free on every step. append() resets it.
-        if self._stop is None:
-            self._stop = next((i for i, la in enumerate(self.layers) if la.parameters()), len(self.layers))
-        return self._stop
-
     def _from_layers(self, layers: list[Module]) -> Sequential:
         return Sequential(*layers)
-
-    def _layers_changed(self) -> None:
-        self._stop = None
 
     def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         for layer in self.layers:
