@@ -60,15 +60,7 @@ class _BatchNorm(Module):
         if x.ndim not in self._ndims or x.shape[1] != self.num_features:
             c = self.num_features
             raise fail(repr(self), "input", f"have shape {self._shape_text.format(c=c)}", f"shape {x.shape}")
-        if x.dtype != self.weight.data.dtype:
-            raise fail(
-                repr(self),
-                "input",
-                f"have the weights' dtype {self.weight.data.dtype}",
-                f"dtype {x.dtype}",
-                f"convert with x.astype(np.{self.weight.data.dtype}) or model.to(np.{x.dtype})",
-                TypeError,
-            )
+        self._check_dtype(x, self.weight)
         return x
 
     def forward(self, x: Any) -> Any:
