@@ -68,7 +68,7 @@ class ModuleList(Module):
         return self._from_layers(self.layers[i]) if isinstance(i, slice) else self.layers[i]
 
 
-class _Plan(NamedTuple):
+class _LayerPlan(NamedTuple):
     key: tuple[int, ...]  # the ids of the layer objects it was worked out for
     first_trainable: int  # index of the first layer with parameters (len(layers) if none)
     repeated: bool  # a layer object or a Parameter used at more than one position
@@ -91,7 +91,7 @@ class Sequential(ModuleList):
 
     def __init__(self, *layers: Module) -> None:
         super().__init__(layers)
-        self._plan_cache: _Plan | None = None
+        self._plan_cache: _LayerPlan | None = None
 
     def forward(self, x: Any) -> Any:
         if isinstance(x, Tensor):
@@ -111,7 +111,7 @@ class Sequential(ModuleList):
                 raise in_context(e, f"layer {i}") from e
         return x
 
-    def _plan(self) -> _Plan:
+    def _plan(self) -> _LayerPlan:
         """What the layer list implies, worked out once per list (``parameters()`` walks the tree, which
         is not free on every step): the index of the first layer with parameters (backward stops there
         unless dL/dx is asked for), and whether a layer object or a Parameter is used at more than one
@@ -122,7 +122,7 @@ class Sequential(ModuleList):
             first = next((i for i, ps in enumerate(params) if ps), len(self.layers))
             ids = [id(p) for ps in params for p in ps]
             repeated = len(set(key)) < len(key) or len(set(ids)) < len(ids)
-            self._plan_cache = _Plan(key, first, repeated)
+            self._plan_cache = _LayerPlan(key, first, repeated)
         return self._plan_cache
 
     def backward(
