@@ -65,9 +65,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, rng: Seed = None) -> 
     p = check_probability("dropout", "p", p)
     x = _t(x)
     check_float_array("dropout", "input", x.data)
-    if not training or p == 0.0:
-        return DropoutFunction.apply(x, None)
-    mask = dropout_mask(x.shape, p, generator("dropout", rng), x.dtype)  # type: ignore[arg-type]
+    mask = dropout_mask(x.shape, p, generator("dropout", rng), x.dtype, training)
     return DropoutFunction.apply(x, mask)
 
 

@@ -32,8 +32,7 @@ class Dropout(Module):
 
     def forward(self, x: Any) -> Any:
         a = self._check_input(x)
-        identity = not self.training or self.p == 0.0
-        mask = None if identity else fn.dropout_mask(a.shape, self.p, self.rng, a.dtype)  # type: ignore[arg-type]
+        mask = fn.dropout_mask(a.shape, self.p, self.rng, a.dtype, self.training)
         return self._call_function(fn.DropoutFunction, x, mask)
 
     def extra_repr(self) -> str:

@@ -13,8 +13,17 @@ from ..autograd.function import Function
 Array = np.ndarray
 
 
-def dropout_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator, dtype: Any) -> Array:
-    """Each element kept with probability 1 - p and scaled by 1/(1 - p); all zeros when p = 1."""
+def dropout_mask(
+    shape: tuple[int, ...],
+    p: float,
+    rng: np.random.Generator | np.random.RandomState,
+    dtype: Any,
+    training: bool = True,
+) -> Array | None:
+    """Each element kept with probability 1 - p and scaled by 1/(1 - p); all zeros when p = 1. None (no
+    mask: the identity, nothing drawn) in evaluation mode or when p = 0."""
+    if not training or p == 0.0:
+        return None
     dtype = np.dtype(dtype)
     if p >= 1.0:
         return np.zeros(shape, dtype=dtype)
