@@ -28,16 +28,5 @@ class Parameter(Tensor):
         self._ctx = None
         self._retain = False
 
-    def grad_buffer(self) -> np.ndarray:
-        """Return ``grad``, first (re)allocating it if it is missing or has the wrong shape or dtype.
-
-        Layers write gradients into this buffer with ``out=`` so that a training loop does not allocate
-        a new weight-sized array on every step.
-        """
-        g = self.grad
-        if g is None or g.shape != self.data.shape or g.dtype != self.data.dtype:
-            g = self.grad = np.empty_like(self.data)
-        return g
-
     def __repr__(self) -> str:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"

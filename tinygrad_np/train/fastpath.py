@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.engine import set_grad
 from ..nn.container import Sequential
 from ..nn.linear import Linear
 from ..nn.losses import Loss
@@ -159,7 +160,7 @@ class FirstLayerInSampleSpace:
         if self.G is None:  # no step was taken
             w.grad = self.grad_before
         else:
-            np.matmul(self.G.T, self.x, out=w.grad_buffer())
+            set_grad(w, self.G.T @ self.x)
         self.layer._cache = None  # its last forward ran in sample space: backward needs a new one
 
     def _combine(self, c: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -199,7 +200,7 @@ class FirstLayerInSampleSpace:
         assert g is not None and len(g) == len(self.x), "backward after a forward on the training x"
         self.G = g
         if self.layer.bias is not None:
-            g.sum(axis=0, out=self.layer.bias.grad_buffer())
+            set_grad(self.layer.bias, g.sum(axis=0))
         self.a.grad = g.T.astype(np.float64, copy=False)
         self.c.grad = np.zeros_like(self.c.data)
 
