@@ -1,4 +1,5 @@
-"""Datasets for the examples: the course's cat / non-cat files and folders of photos, and Fashion-MNIST.
+"""Datasets for the examples: the course's cat / non-cat files and folders of photos, Fashion-MNIST and
+Tiny Shakespeare.
 
 Only numpy is imported here; h5py, Pillow and pooch (the ``cat`` extra) are imported when used, and
 a missing one is a ModuleNotFoundError saying to install the extra: ``pip install -e ".[cat]"``.
@@ -43,6 +44,12 @@ from .imagefolder import (
     load_image,
     load_image_folder,
 )
+from .tinyshakespeare import (
+    TINYSHAKESPEARE_FILES,
+    TINYSHAKESPEARE_URLS,
+    find_tinyshakespeare,
+    load_tinyshakespeare,
+)
 
 __all__ = [
     "CATVNONCAT_FILES",
@@ -52,6 +59,8 @@ __all__ = [
     "FASHION_MNIST_URLS",
     "FILES",
     "LABEL_RULES",
+    "TINYSHAKESPEARE_FILES",
+    "TINYSHAKESPEARE_URLS",
     "CatData",
     "DownloadError",
     "FashionMNIST",
@@ -61,6 +70,7 @@ __all__ = [
     "fetch",
     "find_data_dir",
     "find_fashion_mnist_dir",
+    "find_tinyshakespeare",
     "flat",
     "is_image_folder",
     "label_from_extension",
@@ -71,6 +81,7 @@ __all__ = [
     "load_fashion_mnist",
     "load_image",
     "load_image_folder",
+    "load_tinyshakespeare",
     "make_split",
     "missing_hint",
     "missing_module",
