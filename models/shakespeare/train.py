@@ -10,7 +10,6 @@ batches and the evaluation batches, so that estimating the loss never changes wh
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from collections.abc import Callable
@@ -51,15 +50,11 @@ def seeds(seed: int) -> tuple[np.random.Generator, np.random.Generator, np.rando
 
 
 def get_lr(it: int, cfg: TrainConfig) -> float:
-    """nanoGPT's schedule: linear warm-up over ``warmup_iters`` steps, then a cosine from
-    ``learning_rate`` down to ``min_lr`` at ``lr_decay_iters``, then ``min_lr``."""
-    if it < cfg.warmup_iters:
-        return cfg.learning_rate * (it + 1) / (cfg.warmup_iters + 1)
-    if it >= cfg.lr_decay_iters:
-        return cfg.min_lr  # (the cosine's end, also when the warm-up lasts the whole decay)
-    ratio = (it - cfg.warmup_iters) / (cfg.lr_decay_iters - cfg.warmup_iters)
-    coeff = 0.5 * (1.0 + math.cos(math.pi * ratio))  # from 1 down to 0
-    return cfg.min_lr + coeff * (cfg.learning_rate - cfg.min_lr)
+    """nanoGPT's schedule (``tnp.optim.cosine_warmup_lr``): linear warm-up over ``warmup_iters`` steps,
+    then a cosine from ``learning_rate`` down to ``min_lr`` at ``lr_decay_iters``, then ``min_lr``."""
+    if cfg.warmup_iters <= it == cfg.lr_decay_iters:
+        return cfg.min_lr  # the cosine's end (said here too for a warm-up as long as the decay: no 0 / 0)
+    return tnp.optim.cosine_warmup_lr(it, cfg.learning_rate, cfg.min_lr, cfg.warmup_iters, cfg.lr_decay_iters)
 
 
 def estimate_loss(
