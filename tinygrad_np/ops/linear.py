@@ -48,7 +48,10 @@ class LinearFunction(Function):
 
     @staticmethod
     def forward(ctx: Any, x: Array, w: Array, b: Array | None = None) -> Array:
-        y = x @ w.T  # W.T is a view: BLAS reads W transposed in place
+        # W.T is a view: BLAS reads W transposed in place. The leading dimensions go in as one matrix:
+        # NumPy's matmul of a 3-D x by a 2-D W.T does not call BLAS once (measured on the GPT's
+        # (12, 64, 128) x (128, 512), float32: 15-60x slower than the same product on (768, 128)).
+        y = (x.reshape(-1, x.shape[-1]) @ w.T).reshape(*x.shape[:-1], w.shape[0])
         if b is not None:
             y += b
         ctx.save_for_backward(x, w, b is not None)
@@ -59,7 +62,7 @@ class LinearFunction(Function):
         x, w, has_bias = ctx.saved_tensors
         dx, dw = ctx.needs_input_grad[:2]
         g2 = g.reshape(-1, w.shape[0])  # leading dimensions flattened: (rows, out)
-        gx = g @ w if dx else None  # a first layer's dL/dx, the costliest product, is skipped when not needed
+        gx = (g2 @ w).reshape(x.shape) if dx else None  # skipped for a first layer (the costliest product)
         gw = np.matmul(g2.T, x.reshape(-1, w.shape[1]), out=ctx.grad_buffer(1)) if dw else None
         gb = g2.sum(axis=0, out=ctx.grad_buffer(2)) if has_bias and ctx.needs_input_grad[2] else None
         return gx, gw, gb
