@@ -42,3 +42,15 @@ needs_fashion_data = pytest.mark.skipif(
     not has_fashion_data(),
     reason="real Fashion-MNIST absent: set TINYGRAD_NP_DATA to a folder with fashion-mnist/ holding the four .gz files",
 )
+
+SHAKESPEARE = DATA / "tinyshakespeare" / "input.txt"
+
+
+def has_shakespeare_data() -> bool:
+    return SHAKESPEARE.is_file()
+
+
+needs_shakespeare_data = pytest.mark.skipif(
+    not has_shakespeare_data(),
+    reason="real Tiny Shakespeare absent: set TINYGRAD_NP_DATA to a folder with tinyshakespeare/input.txt",
+)

@@ -120,13 +120,15 @@ class GPT(tnp.Module):
         super().__init__()
         rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
         self.config = config
-        self.wte = tnp.Embedding(config.vocab_size, config.n_embd, dtype=dtype)  # token embedding
-        self.wpe = tnp.Embedding(config.block_size, config.n_embd, dtype=dtype)  # position embedding
+        self.wte = tnp.Embedding(config.vocab_size, config.n_embd, rng=rng, dtype=dtype)  # token embedding
+        self.wpe = tnp.Embedding(config.block_size, config.n_embd, rng=rng, dtype=dtype)  # position embedding
         for emb in (self.wte, self.wpe):
             emb.weight.data = rng.normal(0.0, 0.02, size=emb.weight.shape).astype(dtype)
         self.h = tnp.ModuleList([Block(config, rng, dtype) for _ in range(config.n_layer)])
         self.ln_f = tnp.LayerNorm(config.n_embd, bias=False, dtype=dtype)
-        self.lm_head = tnp.Linear(config.n_embd, config.vocab_size, bias=False, dtype=dtype)
+        self.lm_head = tnp.Linear(
+            config.n_embd, config.vocab_size, bias=False, init=_normal(0.02, rng, dtype), dtype=dtype
+        )
         self.lm_head.weight = self.wte.weight  # weight tying: one Parameter, two uses
 
     def forward(self, idx: Any, targets: Any = None) -> tuple[tnp.Tensor, tnp.Tensor | None]:
