@@ -5,7 +5,8 @@ weights.npz (``train`` writes it; ``sample`` and ``evaluate`` need nothing else)
     format          "tinygrad_np.gpt/1"
     config/<name>   GPTConfig's integers (vocab_size, block_size, n_layer, n_head, n_embd)
     vocab           the characters, token i being vocab[i] (a 0-d unicode array)
-    model/<key>     the state dict (lm_head.weight is the tied wte.weight)
+    model/<key>     the state dict, the tied weight once: lm_head.weight IS wte.weight, so only
+                    model/wte.weight is stored
 
 checkpoint.npz (``train --checkpoint``; the library's checkpoint format, see tinygrad_np/train/checkpoint.py):
 ``model/``, ``optimizer/`` (AdamW's state_dict: its groups and moments), ``iteration``, ``rng/train`` and
@@ -31,13 +32,24 @@ from .model import GPT, GPTConfig
 from .train import Run, TrainConfig
 
 FORMAT = "tinygrad_np.gpt/1"
+TIED = ("lm_head.weight", "wte.weight")  # (the key left out, the key that holds it)
+
+
+def _weights(model: GPT) -> dict[str, np.ndarray]:
+    """The state dict with the tied weight once."""
+    return {k: v for k, v in model.state_dict().items() if k != TIED[0]}
+
+
+def _load(model: GPT, state: dict[str, np.ndarray]) -> None:
+    """Load a state saved by ``_weights`` (the tied weight given once) or a full one (a PyTorch one)."""
+    model.load_state_dict({TIED[0]: state.get(TIED[1])} | state)
 
 
 def save_weights(model: GPT, vocab: str, path: str | os.PathLike[str]) -> None:
     """Write the weights with the model's config and vocabulary (atomically)."""
     arrays: dict[str, Any] = {"format": np.array(FORMAT), "vocab": np.array(vocab)}
     arrays |= {f"config/{k}": np.array(v) for k, v in model.config.as_dict().items()}
-    arrays |= {f"model/{k}": v for k, v in model.state_dict().items()}
+    arrays |= {f"model/{k}": v for k, v in _weights(model).items()}
     save(arrays, path)
 
 
@@ -59,7 +71,7 @@ def load_weights(path: str | os.PathLike[str]) -> tuple[GPT, str]:
         )
     state = split(arrays, "model")
     model = GPT(config, rng=0, dtype=state["wte.weight"].dtype)
-    model.load_state_dict(state)
+    _load(model, state)
     return model.eval(), vocab
 
 
@@ -71,7 +83,7 @@ def _settings(run_or_cfg: Any, config: GPTConfig, dtype: Any) -> dict[str, Any]:
 def save_checkpoint(run: Run, path: str | os.PathLike[str]) -> None:
     """Write everything :func:`load_run` needs to continue ``run`` exactly."""
     model = run.model
-    arrays: dict[str, np.ndarray] = {f"model/{k}": v for k, v in model.state_dict().items()}
+    arrays: dict[str, np.ndarray] = {f"model/{k}": v for k, v in _weights(model).items()}
     arrays |= {f"optimizer/{k}": v for k, v in run.optimizer.state_dict().items()}
     settings = _settings(run.cfg, model.config, model.wte.weight.dtype)
     arrays |= {
@@ -117,7 +129,7 @@ def load_run(path: str | os.PathLike[str], model: GPT, cfg: TrainConfig, vocab: 
             f"{who}: --iterations must be more than the {done} steps the checkpoint has done (it counts the "
             f"total; the run it continues had {saved_iters}), got {cfg.iterations}"
         )
-    model.load_state_dict(split(arrays, "model"))
+    _load(model, split(arrays, "model"))
     run = Run.start(model, replace(cfg, lr_decay_iters=decay), vocab)
     run.optimizer.load_state_dict(split(arrays, "optimizer"))
     run.train_rng = generator_from_state(arrays["rng/train"], f"{who}: rng/train")
