@@ -56,7 +56,9 @@ def test_bad_input_is_one_error_line(text_file: Path, tmp_path: Path, capsys) ->
         (["--block-size", "5000"], "error: get_batch: the text must be longer than the context of 5000 tokens"),
     ):
         assert main(base + extra) == 2
-        assert capsys.readouterr().err.endswith(message) or message in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert err.startswith(message) and err.count("\n") == 1, err
+    assert not (tmp_path / "o").exists()  # a failed run leaves no empty run folder behind
     assert main(["train", "--data", str(tmp_path / "nowhere"), *QUICK]) == 2
     assert "the text file must exist" in capsys.readouterr().err
     assert main(["sample", "--weights", str(tmp_path / "missing.npz")]) == 2
