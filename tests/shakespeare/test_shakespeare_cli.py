@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import TINY
+from shakespeare_text import TINY
 
 from models.shakespeare.cli import build_parser, main
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import TEXT
+from shakespeare_text import TEXT
 from datafiles import SHAKESPEARE, needs_shakespeare_data
 from localserver import closed_port_url
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import TEXT
+from shakespeare_text import TEXT
 
 from models.shakespeare.data import Vocabulary, get_batch, split_ids
 from models.shakespeare.files import load_run
