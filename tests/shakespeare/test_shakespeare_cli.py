@@ -53,7 +53,10 @@ def test_bad_input_is_one_error_line(text_file: Path, tmp_path: Path, capsys) ->
     for extra, message in (
         (["--n-embd", "10", "--n-head", "4"], "error: --n-embd must be divisible by --n-head (4), got 10\n"),
         (["--min-lr", "1", "--lr", "0.1"], "error: --min-lr must be at most --lr (0.1), got 1.0\n"),
-        (["--block-size", "5000"], "error: get_batch: the text must be longer than the context of 5000 tokens"),
+        (
+            ["--block-size", "5000"],
+            "error: get_batch: the text must be longer than the context of 5000 tokens",
+        ),
     ):
         assert main(base + extra) == 2
         err = capsys.readouterr().err
@@ -75,7 +78,9 @@ def test_prompt_outside_the_vocabulary_is_an_error(text_file: Path, tmp_path: Pa
     weights = str(tmp_path / "r" / "weights.npz")
     assert main(["sample", "--weights", weights, "--prompt", "Zounds"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: --prompt: every character must be in the model's vocabulary") and "'Z'" in err
+    assert (
+        err.startswith("error: --prompt: every character must be in the model's vocabulary") and "'Z'" in err
+    )
     assert main(["sample", "--weights", weights, "--prompt", ""]) == 2
 
 

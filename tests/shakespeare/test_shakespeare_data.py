@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from shakespeare_text import TEXT
 from datafiles import SHAKESPEARE, needs_shakespeare_data
 from localserver import closed_port_url
+from shakespeare_text import TEXT
 
 from models.shakespeare.data import Vocabulary, get_batch, load_text, split_ids
 from tinygrad_np.data.datasets import DownloadError, find_tinyshakespeare, load_tinyshakespeare
@@ -56,7 +56,9 @@ def test_get_batch_shapes_targets_and_determinism() -> None:
 
 
 def test_get_batch_needs_a_text_longer_than_the_context() -> None:
-    with pytest.raises(ValueError, match=r"^get_batch: the text must be longer than the context of 8 tokens, got 8"):
+    with pytest.raises(
+        ValueError, match=r"^get_batch: the text must be longer than the context of 8 tokens, got 8"
+    ):
         get_batch(np.arange(8), 8, 2, np.random.default_rng(0))
 
 
@@ -90,7 +92,9 @@ def test_finder_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_env: P
 
 def test_load_errors(tmp_path: Path, text_file: Path) -> None:
     assert load_text(text_file) == (TEXT * 20, str(text_file / "input.txt"))
-    with pytest.raises(FileNotFoundError, match=r"input.txt: the text file must exist, got nothing at that path"):
+    with pytest.raises(
+        FileNotFoundError, match=r"input.txt: the text file must exist, got nothing at that path"
+    ):
         load_tinyshakespeare(tmp_path / "empty")
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "input.txt").write_bytes(b"\xff\xfe\x00")

@@ -48,7 +48,9 @@ def test_initialisation_follows_gpt2() -> None:
     assert not any("bias" in n for n in names) and "lm_head.weight" not in names  # tied: listed once
     assert model.num_params() == 795904  # nanoGPT prints 0.80M for this configuration
     again = GPT(GPTConfig(n_layer=4), rng=0, dtype=np.float64)
-    assert all(np.array_equal(a.data, b.data) for a, b in zip(model.parameters(), again.parameters(), strict=True))
+    assert all(
+        np.array_equal(a.data, b.data) for a, b in zip(model.parameters(), again.parameters(), strict=True)
+    )
 
 
 def test_weight_tying_sums_both_gradients() -> None:

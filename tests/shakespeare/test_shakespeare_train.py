@@ -18,7 +18,9 @@ from models.shakespeare.train import Run, TrainConfig, get_lr, seeds, step, trai
 
 VOCAB = Vocabulary.from_text(TEXT)
 CONFIG = GPTConfig(vocab_size=len(VOCAB), block_size=8, n_layer=1, n_head=2, n_embd=16)
-RECIPE = TrainConfig(iterations=12, batch_size=4, warmup_iters=3, lr_decay_iters=12, eval_interval=4, eval_iters=2)
+RECIPE = TrainConfig(
+    iterations=12, batch_size=4, warmup_iters=3, lr_decay_iters=12, eval_interval=4, eval_iters=2
+)
 
 
 def ids() -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +63,9 @@ def test_ctrl_c_then_resume_is_bit_identical(tmp_path: Path, stop_after: int) ->
             os.kill(os.getpid(), signal.SIGINT)  # the first Ctrl-C: stop after this step
 
     ckpt = str(tmp_path / "checkpoint.npz")
-    part = train(fresh(), train_ids, val_ids, checkpoint=ckpt, progress=False, write=lines.append, on_step=ctrl_c)
+    part = train(
+        fresh(), train_ids, val_ids, checkpoint=ckpt, progress=False, write=lines.append, on_step=ctrl_c
+    )
     assert part.stop_reason == "interrupted" and part.iteration == stop_after
     assert lines[-1] == f"interrupted after step {stop_after}: stopping cleanly"
     run = load_run(ckpt, GPT(CONFIG, rng=123), RECIPE, VOCAB.chars)  # other initial weights: all replaced
@@ -78,11 +82,17 @@ def test_resume_checks_the_settings(tmp_path: Path) -> None:
     other = TrainConfig(**{**vars(RECIPE), "learning_rate": 2e-3})
     with pytest.raises(ValueError, match="the settings must be the checkpoint's to continue it"):
         load_run(ckpt, GPT(CONFIG, rng=0), other, VOCAB.chars)
-    with pytest.raises(ValueError, match="--iterations must be more than the 12 steps the checkpoint has done"):
+    with pytest.raises(
+        ValueError, match="--iterations must be more than the 12 steps the checkpoint has done"
+    ):
         load_run(ckpt, GPT(CONFIG, rng=0), RECIPE, VOCAB.chars)
     with pytest.raises(ValueError, match="vocabulary must be the checkpoint's"):
-        load_run(ckpt, GPT(CONFIG, rng=0), TrainConfig(**{**vars(RECIPE), "iterations": 20}), VOCAB.chars[::-1])
-    longer = load_run(ckpt, GPT(CONFIG, rng=0), TrainConfig(**{**vars(RECIPE), "iterations": 20}), VOCAB.chars)
+        load_run(
+            ckpt, GPT(CONFIG, rng=0), TrainConfig(**{**vars(RECIPE), "iterations": 20}), VOCAB.chars[::-1]
+        )
+    longer = load_run(
+        ckpt, GPT(CONFIG, rng=0), TrainConfig(**{**vars(RECIPE), "iterations": 20}), VOCAB.chars
+    )
     assert longer.iteration == 12 and longer.cfg.lr_decay_iters == 12  # the schedule continued, not redrawn
 
 
