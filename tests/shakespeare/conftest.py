@@ -15,3 +15,13 @@ def text_file(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "input.txt").write_text(TEXT * 20)
     return folder
+
+
+@pytest.fixture
+def torch1():
+    """torch with one thread (the parity tests' tensors are tiny: threads only add waiting), restored after."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield torch
+    torch.set_num_threads(threads)

@@ -120,8 +120,8 @@ def test_generate_continues_and_crops_to_the_context() -> None:
 # --- PyTorch parity ----------------------------------------------------------------------------------
 
 
-def test_pytorch_parity_float64_logits_loss_and_every_gradient() -> None:
-    torch = pytest.importorskip("torch")
+def test_pytorch_parity_float64_logits_loss_and_every_gradient(torch1) -> None:
+    torch = torch1
     from benchmarks.gpt_torch import torch_gpt
 
     model = GPT(SMALL, rng=3, dtype=np.float64)

@@ -96,9 +96,9 @@ def test_resume_checks_the_settings(tmp_path: Path) -> None:
     assert longer.iteration == 12 and longer.cfg.lr_decay_iters == 12  # the schedule continued, not redrawn
 
 
-def test_first_20_losses_match_pytorch_float64() -> None:
+def test_first_20_losses_match_pytorch_float64(torch1) -> None:
     """The issue's exactness target: from the same weights and batches, the same 20 losses to 1e-9."""
-    torch = pytest.importorskip("torch")
+    torch = torch1
     from benchmarks.gpt_torch import torch_adamw, torch_gpt
 
     config = GPTConfig(vocab_size=len(VOCAB), block_size=8, n_layer=2, n_head=2, n_embd=16)
