@@ -13,9 +13,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from examples.nbgen import cat_classifier, step_by_step  # noqa: E402
+from examples.nbgen import cat_classifier, char_gpt, step_by_step  # noqa: E402
 
-NOTEBOOKS = {"step_by_step.ipynb": step_by_step.CELLS, "cat_classifier.ipynb": cat_classifier.CELLS}
+NOTEBOOKS = {
+    "step_by_step.ipynb": step_by_step.CELLS,
+    "cat_classifier.ipynb": cat_classifier.CELLS,
+    "char_gpt.ipynb": char_gpt.CELLS,
+}
 
 
 def build(cells: list[tuple[str, str]]):

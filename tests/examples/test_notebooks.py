@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from datafiles import needs_shakespeare_data
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -76,3 +77,13 @@ def test_cat_classifier_runs(monkeypatch) -> None:
     nb = execute("cat_classifier.ipynb", monkeypatch)
     text = outputs(nb)
     assert "test accuracy:" in text and "mislabelled" in text and images(nb) >= 4
+
+
+@pytest.mark.slow
+@needs_shakespeare_data
+def test_char_gpt_runs(monkeypatch) -> None:
+    nb = execute("char_gpt.ipynb", monkeypatch)
+    text = outputs(nb)
+    assert "largest difference from F.scaled_dot_product_attention:" in text
+    assert "rows sum to 1: True | upper triangle 0: True" in text
+    assert "validation loss " in text and "ROMEO:" in text and images(nb) >= 1
