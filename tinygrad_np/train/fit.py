@@ -49,7 +49,7 @@ from . import fastpath
 from .callbacks import ModelCheckpoint
 from .checkpoint import load_checkpoint
 from .history import History
-from .loop import Interrupted, check_health, evaluate, run_epoch
+from .loop import Interrupted, check_health, counted_rows, evaluate, run_epoch
 from .progress import Progress, SigintFlag
 from .resume import restore
 from .state import Callback, CallbackList, TrainState
@@ -107,6 +107,7 @@ def _plan(
     rng: object,
     shuffle: bool,
     drop_last: bool,
+    scheduler: object,
 ) -> _Plan:
     for what, obj, kind in (
         ("model", model, Layer),
@@ -130,6 +131,7 @@ def _plan(
         val = _check_inputs("fit: validation_data", *validation_data)
     if not {id(p) for p in optimizer.params} <= {id(p) for p in model.parameters()}:
         raise fail("fit", "optimizer", "hold only the model's parameters", "other parameters")
+    _check_scheduler(scheduler, optimizer)
     bs = len(x) if batch_size is None else check_int("fit", "batch_size", batch_size)
     shuffling = bool(shuffle) and batch_size is not None
     if rng is not None and not isinstance(rng, np.random.Generator):
@@ -138,8 +140,26 @@ def _plan(
     if steps == 0:
         raise fail("fit", "batch_size", f"be <= the {len(x)} samples with drop_last=True", bs)
     labels = [y] + ([val[1]] if val is not None else [])
+    for what, targets in zip(("targets", "validation_data's targets"), labels, strict=False):
+        rows = counted_rows(loss_fn, targets)
+        if rows is not None and not rows.any():
+            ignore = getattr(loss_fn, "ignore_index", None)
+            raise fail("fit", what, f"hold at least one class other than ignore_index {ignore}",
+                       f"all {len(targets)} equal to ignore_index: there is nothing to learn")  # fmt: skip
     accuracy = all(loss_fn.are_class_labels(t) for t in labels)
     return _Plan(x, y, val, bs, steps, shuffling, accuracy, loss_fn.baseline(y))
+
+
+def _check_scheduler(scheduler: object, optimizer: Optimizer) -> None:
+    """A schedule for fit's optimizer (one of another optimiser would decay that one instead)."""
+    if scheduler is None:
+        return
+    if not isinstance(scheduler, LRScheduler):
+        raise fail("fit", "scheduler", "be a tnp.optim.LRScheduler", type(scheduler).__name__, error=TypeError)
+    if scheduler.optimizer is not optimizer:
+        got = f"a {type(scheduler).__name__} of another optimiser ({type(scheduler.optimizer).__name__})"
+        raise fail("fit", "scheduler", "schedule fit's optimizer", got,
+                   "build the schedule on the optimizer passed to fit")  # fmt: skip
 
 
 def fit(
@@ -175,7 +195,8 @@ def fit(
     ``fast_path=True``: train the first layer in sample space (see the module docstring).
     """
     plan = _plan(
-        model, loss_fn, optimizer, x, y, epochs, batch_size, validation_data, rng, shuffle, drop_last
+        model, loss_fn, optimizer, x, y, epochs, batch_size, validation_data, rng, shuffle, drop_last,
+        scheduler,
     )
     if divergence_factor is not None:
         divergence_factor = check_finite_float("fit", "divergence_factor", divergence_factor, minimum=1.0)
@@ -183,6 +204,7 @@ def fit(
     fast = _fast_path(fast_path, model, optimizer, plan, full_batch=batch_size is None, callbacks=cbs)
     state = TrainState(model, loss_fn, optimizer, scheduler, rng, cbs, epochs=epochs,
                        steps_per_epoch=plan.steps, batch_size=plan.batch_size, m=len(plan.x))  # fmt: skip
+    cbs.call("on_train_begin", state)  # callbacks start afresh, then a resumed run gives them their state
     if resume_from is not None:
         restore(state, load_checkpoint(resume_from, model), os.fspath(resume_from))
     if plan.shuffle and state.rng is None:
@@ -239,7 +261,6 @@ def _train(state: TrainState, plan: _Plan, report: Progress, factor: float | Non
     sigint = SigintFlag()
     try:
         with sigint:
-            state.callbacks.call("on_train_begin", state)
             state.model.train()
             while state.epoch < state.epochs and not state.stop_training:
                 logs = run_epoch(

@@ -69,7 +69,11 @@ class TrainState:
 class Callback:
     """Base class: override any hook; each gets the running :class:`TrainState`. Callbacks run in list
     order, except that those with a higher ``order`` run later. ``state_dict``/``load_state_dict`` (flat
-    arrays) let a checkpoint carry the callback's own state, so resuming continues its counters."""
+    arrays) let a checkpoint carry the callback's own state, so resuming continues its counters.
+
+    ``on_train_begin`` runs at the start of every fit(), before a ``resume_from`` checkpoint is loaded:
+    reset the per-run state there (as the built-in callbacks do, so one callback object can serve
+    several fit() calls), and a resumed run then gets its saved state back through ``load_state_dict``."""
 
     order: int = 0
 
