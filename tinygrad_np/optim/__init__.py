@@ -3,8 +3,8 @@ schedules and gradient clipping."""
 
 from . import lr_scheduler
 from .adam import Adam, AdamW
-from .factory import OPTIMIZERS, make_optimizer
 from .clip import clip_grad_norm_
+from .factory import OPTIMIZERS, make_optimizer
 from .lr_scheduler import (
     CosineAnnealingLR,
     CosineWarmupLR,

@@ -22,9 +22,10 @@ def _norm_type(value: Any) -> float:
         return math.inf
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise fail(WHO, "norm_type", "be a number > 0 or inf", repr(value), error=TypeError)
-    if not value > 0:
+    p = float(value)
+    if not p > 0:
         raise fail(WHO, "norm_type", "be a number > 0 or inf", value)
-    return float(value)
+    return p
 
 
 def clip_grad_norm_(
@@ -50,20 +51,22 @@ def clip_grad_norm_(
     for i, p in enumerate(params):
         if not isinstance(p, Tensor):
             got = f"a {type(p).__name__}"
-            raise fail(WHO, f"parameters item {i}", "be a Parameter or Tensor", got, "pass model.parameters()",
-                       TypeError)  # fmt: skip
+            fix = "pass model.parameters()"
+            raise fail(WHO, f"parameters item {i}", "be a Parameter or Tensor", got, fix, TypeError)
     max_norm = check_finite_float(WHO, "max_norm", max_norm, minimum=0.0)
     p_norm = _norm_type(norm_type)
-    grads = [p for p in params if p.grad is not None]
+    grads: list[np.ndarray] = [p.grad for p in params if p.grad is not None]
     if not grads:
         return 0.0
-    norms = np.array([np.linalg.norm(np.ravel(p.grad), ord=p_norm) for p in grads], dtype=np.float64)
+    norms = np.array([np.linalg.norm(np.ravel(g), ord=p_norm) for g in grads], dtype=np.float64)
     total = float(np.linalg.norm(norms, ord=p_norm))
     if error_if_nonfinite and not math.isfinite(total):
-        raise fail(WHO, f"the total {norm_type}-norm of the gradients", "be finite (error_if_nonfinite=True)",
-                   total, "check the loss and inputs, or pass error_if_nonfinite=False", RuntimeError)  # fmt: skip
+        fix = "check the loss and inputs, or pass error_if_nonfinite=False"
+        what = f"the total {norm_type}-norm of the gradients"
+        raise fail(WHO, what, "be finite (error_if_nonfinite=True)", total, fix, RuntimeError)
     coef = max_norm / (total + 1e-6)
     if coef < 1.0 or math.isnan(coef):
-        for p in grads:
-            p.grad = p.grad * np.asarray(coef, dtype=p.grad.dtype)
+        for p in params:
+            if p.grad is not None:
+                p.grad = p.grad * np.asarray(coef, dtype=p.grad.dtype)
     return total

@@ -30,7 +30,7 @@ def fraction(who: str, what: str, value: Any) -> float:
     return check_finite_float(who, what, value, minimum=0.0, maximum=1.0)
 
 
-class Optimizer(Protocol):
+class GroupOwner(Protocol):
     """What groups need of their optimiser (optim/optimizer.py's Optimizer)."""
 
     @property
@@ -55,8 +55,8 @@ class GroupSetting(Generic[T]):
     @overload
     def __get__(self, opt: None, owner: type) -> GroupSetting[T]: ...
     @overload
-    def __get__(self, opt: Optimizer, owner: type) -> T: ...
-    def __get__(self, opt: Optimizer | None, owner: type) -> Any:
+    def __get__(self, opt: GroupOwner, owner: type) -> T: ...
+    def __get__(self, opt: GroupOwner | None, owner: type) -> Any:
         if opt is None:
             return self
         values = [g[self.name] for g in opt.param_groups]
@@ -70,7 +70,7 @@ class GroupSetting(Generic[T]):
             )
         return values[0]
 
-    def __set__(self, opt: Optimizer, value: Any) -> None:
+    def __set__(self, opt: GroupOwner, value: Any) -> None:
         opt.set_setting(opt.param_groups, self.name, value, self.name)
 
 
@@ -79,7 +79,7 @@ class ParamGroup(MutableMapping[str, Any]):
     optimiser. Setting a hyper-parameter checks it (the optimiser's rules); ``"params"`` stays as built
     (``opt.add_param_group`` adds parameters); no key can be removed."""
 
-    def __init__(self, opt: Optimizer, index: int, settings: Mapping[str, Any]) -> None:
+    def __init__(self, opt: GroupOwner, index: int, settings: Mapping[str, Any]) -> None:
         self._opt, self._index = opt, index
         self._data: dict[str, Any] = dict(settings)
 
@@ -87,6 +87,10 @@ class ParamGroup(MutableMapping[str, Any]):
     def label(self) -> str:
         """How errors name this group: ``param_groups[i]``."""
         return f"param_groups[{self._index}]"
+
+    def name_of(self, key: str) -> str:
+        """How errors name this group's setting ``key``: ``param_groups[i]['key']``."""
+        return f"{self.label}[{key!r}]"
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -96,7 +100,7 @@ class ParamGroup(MutableMapping[str, Any]):
             raise fail(type(self._opt).__name__, f"{self.label}['params']", "stay as built",
                        "an assignment", "add parameters with opt.add_param_group({'params': ...})",
                        TypeError)  # fmt: skip
-        self._opt.set_setting([self], key, value, f"{self.label}[{key!r}]")
+        self._opt.set_setting([self], key, value, self.name_of(key))
 
     def store(self, key: str, value: Any) -> None:
         """Set ``key`` without a check: for the optimiser, once it has checked ``value``."""

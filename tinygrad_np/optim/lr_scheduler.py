@@ -171,7 +171,9 @@ class MultiStepLR(LRScheduler):
         if isinstance(milestones, str) or not isinstance(milestones, Sequence):
             got = type(milestones).__name__
             raise fail("MultiStepLR", "milestones", "be a list of epochs", got, error=TypeError)
-        self.milestones = sorted(check_int("MultiStepLR", f"milestones[{i}]", m) for i, m in enumerate(milestones))
+        self.milestones = sorted(
+            check_int("MultiStepLR", f"milestones[{i}]", m) for i, m in enumerate(milestones)
+        )
         self.gamma = _gamma("MultiStepLR", gamma)
         super().__init__(optimizer)
 
@@ -244,7 +246,9 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer: Any, lr_lambda: Callable[[int], float]) -> None:
         if not callable(lr_lambda):
-            raise fail("LambdaLR", "lr_lambda", "be a function of the epoch", repr(lr_lambda), error=TypeError)
+            raise fail(
+                "LambdaLR", "lr_lambda", "be a function of the epoch", repr(lr_lambda), error=TypeError
+            )
         self.lr_lambda = lr_lambda
         super().__init__(optimizer)
 

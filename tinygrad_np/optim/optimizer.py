@@ -124,14 +124,14 @@ class Optimizer:
         self.param_groups.append(ParamGroup(self, index, {"params": tuple(params), **settings}))
 
     def set_setting(self, groups: list[ParamGroup], key: str, value: Any, what: str) -> None:
-        """Check ``value`` for setting ``key`` (``what`` in messages) and set it in ``groups``, all or none."""
+        """Check ``value`` for setting ``key`` (``what`` in messages); set it in ``groups``, all or none."""
         who, checks = type(self).__name__, self.setting_checks()
         if key not in checks:
             raise fail(who, what, f"be a setting of {who} {sorted(checks)}", repr(key), error=KeyError)
         value = checks[key](who, what, value)
+        flat = what == key and len(self.param_groups) == 1  # opt.<key> = value on one group
         for g in groups:
-            name: Callable[[str], str] = str if what == key else (lambda k, g=g: f"{g.label}[{k!r}]")
-            self.check_group(who, name, {**g, key: value})
+            self.check_group(who, str if flat else g.name_of, {**g, key: value})
         for g in groups:
             g.store(key, value)
 

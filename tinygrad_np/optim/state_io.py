@@ -51,17 +51,25 @@ def load_optimizer_state(opt: Any, state: Mapping[str, Any]) -> None:
     """``opt.load_state_dict(state)``: every key checked before anything changes."""
     who = f"{type(opt).__name__}.load_state_dict"
     if not isinstance(state, Mapping):
-        raise fail(who, "state", "be a dict of arrays (from state_dict())", type(state).__name__, error=TypeError)
+        raise fail(
+            who, "state", "be a dict of arrays (from state_dict())", type(state).__name__, error=TypeError
+        )
     saved_type = np.asarray(state.get("type", "?"))
     if saved_type.shape != () or str(saved_type) != type(opt).__name__:
-        raise fail(who, "'type'", f"be {type(opt).__name__!r}", f"{saved_type} (the state is for a {saved_type})")
-    _check_count(who, "'n_params'", state.get("n_params", -1), len(opt.params), "this optimiser's parameter count")
+        raise fail(
+            who, "'type'", f"be {type(opt).__name__!r}", f"{saved_type} (the state is for a {saved_type})"
+        )
+    _check_count(
+        who, "'n_params'", state.get("n_params", -1), len(opt.params), "this optimiser's parameter count"
+    )
     groups = opt.param_groups
     saved_groups = {k.split("/")[1] for k in state if k.startswith("groups/")} or {"0"}
-    if len(saved_groups) != len(groups) or (len(groups) > 1 and "hparams" in {k.split("/")[0] for k in state}):
+    flat = any(k.startswith("hparams/") for k in state)
+    if len(saved_groups) != len(groups) or (len(groups) > 1 and flat):
         raise fail(who, "the state's parameter groups", f"be {len(groups)}, as this optimiser's",
                    f"{len(saved_groups)} (groups {sorted(saved_groups)})")  # fmt: skip
-    extra = [k for k in state if k not in ("type", "n_params") and not k.startswith(("hparams/", "groups/", "state/"))]
+    known = ("hparams/", "groups/", "state/")
+    extra = [k for k in state if k not in ("type", "n_params") and not k.startswith(known)]
     if extra:
         raise fail(who, "the state", "have no other keys", f"unexpected keys {extra}", error=KeyError)
     values = [_group_values(opt, who, g, group, state) for g, group in enumerate(groups)]
@@ -79,7 +87,9 @@ def _group_values(opt: Any, who: str, g: int, group: Any, state: Mapping[str, An
     checks = opt.setting_checks()
     if len(opt.param_groups) > 1:
         what = f"'{prefix}n_params'"
-        _check_count(who, what, saved.pop("n_params", -1), len(group["params"]), f"group {g}'s parameter count")
+        _check_count(
+            who, what, saved.pop("n_params", -1), len(group["params"]), f"group {g}'s parameter count"
+        )
     if set(saved) != set(checks):
         rule = f"be {sorted(checks)}"
         raise fail(who, "the state's hyper-parameters", rule, sorted(saved), error=KeyError)

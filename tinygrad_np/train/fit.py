@@ -155,7 +155,9 @@ def _check_scheduler(scheduler: object, optimizer: Optimizer) -> None:
     if scheduler is None:
         return
     if not isinstance(scheduler, LRScheduler):
-        raise fail("fit", "scheduler", "be a tnp.optim.LRScheduler", type(scheduler).__name__, error=TypeError)
+        raise fail(
+            "fit", "scheduler", "be a tnp.optim.LRScheduler", type(scheduler).__name__, error=TypeError
+        )
     if scheduler.optimizer is not optimizer:
         got = f"a {type(scheduler).__name__} of another optimiser ({type(scheduler.optimizer).__name__})"
         raise fail("fit", "scheduler", "schedule fit's optimizer", got,
@@ -195,7 +197,17 @@ def fit(
     ``fast_path=True``: train the first layer in sample space (see the module docstring).
     """
     plan = _plan(
-        model, loss_fn, optimizer, x, y, epochs, batch_size, validation_data, rng, shuffle, drop_last,
+        model,
+        loss_fn,
+        optimizer,
+        x,
+        y,
+        epochs,
+        batch_size,
+        validation_data,
+        rng,
+        shuffle,
+        drop_last,
         scheduler,
     )
     if divergence_factor is not None:
