@@ -210,3 +210,15 @@ def test_fit_with_every_target_ignored_says_there_is_nothing_to_learn() -> None:
     with pytest.raises(ValueError, match=r"^fit: targets must .*ignore_index.*nothing to learn") as e:
         tnp.fit(model, tnp.CrossEntropyLoss(), opt, x, y, epochs=1, progress="none")
     assert "learning rate" not in str(e.value)
+
+
+def test_a_mini_batch_whose_every_target_is_ignored_is_not_divergence() -> None:
+    """Its mean loss is NaN (as PyTorch's) and its gradient zero: the epoch's loss and accuracy are
+    over the rows that count, and training goes on."""
+    x, y = _ce_data()
+    y = np.array([0, 1, 2, 0, 1, 2, -100, -100])  # the last batch of two: nothing counts
+    model = tnp.Sequential(tnp.Linear(3, 3))
+    opt = tnp.SGD(model.parameters(), lr=0.1)
+    history = tnp.fit(model, tnp.CrossEntropyLoss(), opt, x, y, epochs=3, batch_size=2, shuffle=False,
+                      progress="none")  # fmt: skip
+    assert len(history["loss"]) == 3 and all(math.isfinite(v) for v in history["loss"])

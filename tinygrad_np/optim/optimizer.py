@@ -55,7 +55,8 @@ class Optimizer:
         who = type(self).__name__
         checks = self.setting_checks()
         if set(defaults) | {"lr"} != set(checks):  # a subclass's mistake, not the user's
-            raise TypeError(f"{who}: defaults {sorted(defaults)} do not match the settings {sorted(checks)}")
+            rule = f"name the other settings {sorted(set(checks) - {'lr'})}"
+            raise fail(who, "the defaults a subclass passes", rule, sorted(defaults), error=TypeError)
         self.defaults: dict[str, Any] = {k: checks[k](who, k, v) for k, v in {"lr": lr, **defaults}.items()}
         self.check_group(who, str, self.defaults)
         self.param_groups: list[ParamGroup] = []

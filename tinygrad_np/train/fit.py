@@ -52,7 +52,7 @@ from .history import History
 from .loop import Interrupted, check_health, counted_rows, evaluate, run_epoch
 from .progress import Progress, SigintFlag
 from .resume import restore
-from .state import Callback, CallbackList, TrainState
+from .state import Callback, CallbackList, TrainState, check_scheduler
 
 __all__ = ["fit"]
 
@@ -131,7 +131,7 @@ def _plan(
         val = _check_inputs("fit: validation_data", *validation_data)
     if not {id(p) for p in optimizer.params} <= {id(p) for p in model.parameters()}:
         raise fail("fit", "optimizer", "hold only the model's parameters", "other parameters")
-    _check_scheduler(scheduler, optimizer)
+    check_scheduler(scheduler, optimizer)
     bs = len(x) if batch_size is None else check_int("fit", "batch_size", batch_size)
     shuffling = bool(shuffle) and batch_size is not None
     if rng is not None and not isinstance(rng, np.random.Generator):
@@ -148,20 +148,6 @@ def _plan(
                        f"all {len(targets)} equal to ignore_index: there is nothing to learn")  # fmt: skip
     accuracy = all(loss_fn.are_class_labels(t) for t in labels)
     return _Plan(x, y, val, bs, steps, shuffling, accuracy, loss_fn.baseline(y))
-
-
-def _check_scheduler(scheduler: object, optimizer: Optimizer) -> None:
-    """A schedule for fit's optimizer (one of another optimiser would decay that one instead)."""
-    if scheduler is None:
-        return
-    if not isinstance(scheduler, LRScheduler):
-        raise fail(
-            "fit", "scheduler", "be a tnp.optim.LRScheduler", type(scheduler).__name__, error=TypeError
-        )
-    if scheduler.optimizer is not optimizer:
-        got = f"a {type(scheduler).__name__} of another optimiser ({type(scheduler.optimizer).__name__})"
-        raise fail("fit", "scheduler", "schedule fit's optimizer", got,
-                   "build the schedule on the optimizer passed to fit")  # fmt: skip
 
 
 def fit(
@@ -195,6 +181,9 @@ def fit(
     adds ``ModelCheckpoint(path)``; ``resume_from=path`` continues such a checkpoint, all-or-nothing.
     Ctrl-C, divergence (``divergence_factor``) and ``progress``: see the module docstring.
     ``fast_path=True``: train the first layer in sample space (see the module docstring).
+
+    History "lr": the optimiser's (the first group's, with several parameter groups); losses and accuracies
+    are over the rows that count (not ``ignore_index``'s). Callbacks start afresh (``on_train_begin``).
     """
     plan = _plan(
         model,

@@ -17,7 +17,21 @@ from ..optim.optimizer import Optimizer
 from ..validation import fail
 from .history import History
 
-__all__ = ["Callback", "CallbackList", "TrainState", "empty_partial"]
+__all__ = ["Callback", "CallbackList", "TrainState", "check_scheduler", "empty_partial"]
+
+
+def check_scheduler(scheduler: object, optimizer: Optimizer) -> None:
+    """A schedule for fit's optimizer (one of another optimiser would decay that one instead)."""
+    if scheduler is None:
+        return
+    if not isinstance(scheduler, LRScheduler):
+        raise fail(
+            "fit", "scheduler", "be a tnp.optim.LRScheduler", type(scheduler).__name__, error=TypeError
+        )
+    if scheduler.optimizer is not optimizer:
+        got = f"a {type(scheduler).__name__} of another optimiser ({type(scheduler.optimizer).__name__})"
+        raise fail("fit", "scheduler", "schedule fit's optimizer", got,
+                   "build the schedule on the optimizer passed to fit")  # fmt: skip
 
 
 def empty_partial() -> dict[str, float]:
