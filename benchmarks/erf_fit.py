@@ -23,7 +23,13 @@ SQRT_PI = mp.sqrt(mp.pi)
 PIECES = {  # name: (function of v, v's interval)
     "A": (lambda s: mp.erf(mp.sqrt(s)) / mp.sqrt(s) if s > 0 else 2 / SQRT_PI, 0.0, 1.0),
     "B": (lambda w: mp.exp((1 / w - 1) ** 2) * mp.erfc(1 / w - 1), 0.25, 0.5),
-    "C": (lambda t: (1 / mp.sqrt(t)) * SQRT_PI * mp.exp(1 / t) * mp.erfc(1 / mp.sqrt(t)) if t > 0 else mp.mpf(1), 0.0, 1 / 9),
+    "C": (
+        lambda t: (
+            (1 / mp.sqrt(t)) * SQRT_PI * mp.exp(1 / t) * mp.erfc(1 / mp.sqrt(t)) if t > 0 else mp.mpf(1)
+        ),
+        0.0,
+        1 / 9,
+    ),
 }
 
 

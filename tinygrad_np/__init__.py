@@ -39,6 +39,7 @@ from .autograd import (
 from .data import BatchIterator, epoch_batches, minibatches
 from .gradcheck import GradcheckReport, gradcheck
 from .nn import (
+    GELU,
     AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
@@ -49,7 +50,6 @@ from .nn import (
     Dropout,
     Embedding,
     Flatten,
-    GELU,
     Layer,
     LayerNorm,
     LeakyReLU,
@@ -88,6 +88,7 @@ from .train import (
 __version__ = "0.2.0"
 
 __all__ = [
+    "GELU",
     "SGD",
     "Adam",
     "AdamW",
@@ -106,7 +107,6 @@ __all__ = [
     "Embedding",
     "Flatten",
     "Function",
-    "GELU",
     "GradcheckReport",
     "History",
     "Layer",

@@ -25,12 +25,16 @@ def _t(a, grad=True):
 
 
 def close(a, b, rtol=1e-10, atol=1e-12):
-    np.testing.assert_allclose(np.asarray(a), b.detach().numpy() if hasattr(b, "detach") else b, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(
+        np.asarray(a), b.detach().numpy() if hasattr(b, "detach") else b, rtol=rtol, atol=atol
+    )
 
 
 # -- erf -------------------------------------------------------------------------------------------
 def test_erf_and_normal_cdf_are_accurate_in_float64() -> None:
-    x = np.concatenate([np.linspace(-8, 8, 20001), np.geomspace(1e-300, 1, 300), -np.geomspace(1e-300, 1, 300)])
+    x = np.concatenate(
+        [np.linspace(-8, 8, 20001), np.geomspace(1e-300, 1, 300), -np.geomspace(1e-300, 1, 300)]
+    )
     ref = np.array([math.erf(v) for v in x])
     np.testing.assert_allclose(erf(x), ref, rtol=3e-15, atol=0)
     cdf = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x])
@@ -130,7 +134,12 @@ def test_embedding_errors_and_dtype() -> None:
 # -- LayerNorm ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "shape, normalized, affine, bias",
-    [((4, 6), 6, True, True), ((2, 3, 5), (3, 5), True, True), ((3, 7), 7, False, True), ((2, 2, 4), 4, True, False)],
+    [
+        ((4, 6), 6, True, True),
+        ((2, 3, 5), (3, 5), True, True),
+        ((3, 7), 7, False, True),
+        ((2, 2, 4), 4, True, False),
+    ],
 )
 def test_layer_norm_matches_torch(shape, normalized, affine, bias) -> None:
     rng = np.random.default_rng(0)
@@ -152,10 +161,12 @@ def test_layer_norm_matches_torch(shape, normalized, affine, bias) -> None:
     ty.backward(torch.tensor(g))
     close(y.data, ty)
     close(a.grad, t.grad, atol=1e-9)
-    for (name, p), tp in zip(ln.named_parameters(), ref.parameters(), strict=True):
+    for (_name, p), tp in zip(ln.named_parameters(), ref.parameters(), strict=True):
         close(p.grad, tp.grad, atol=1e-10)
     assert np.all(np.isfinite(a.grad))
-    fy = F.layer_norm(x, normalized, None if not affine else ln.weight.data, None if ln.bias is None else ln.bias.data)
+    fy = F.layer_norm(
+        x, normalized, None if not affine else ln.weight.data, None if ln.bias is None else ln.bias.data
+    )
     close(fy.data, ty)
 
 
@@ -168,7 +179,9 @@ def test_layer_norm_gradcheck(data) -> None:
     ln.weight.data, ln.bias.data = rng.normal(size=n), rng.normal(size=n)
     report = tnp.gradcheck(ln, rng.normal(size=(rows, n)))
     # (n = 2: xhat = ±1 whatever x is, so dL/dx ~ 0 and only its absolute error means something)
-    assert not report.problems and all(report.errors[k] < 1e-6 or report.abs_errors[k] < 1e-8 for k in report.errors), report
+    assert not report.problems and all(
+        report.errors[k] < 1e-6 or report.abs_errors[k] < 1e-8 for k in report.errors
+    ), report
 
 
 def test_layer_norm_float32_and_errors() -> None:
@@ -183,7 +196,11 @@ def test_layer_norm_float32_and_errors() -> None:
 
 # -- scaled dot-product attention --------------------------------------------------------------------
 def _qkv(rng, batch=(2, 3), lq=4, lk=5, e=6, ev=3):
-    return rng.normal(size=(*batch, lq, e)), rng.normal(size=(*batch, lk, e)), rng.normal(size=(*batch, lk, ev))
+    return (
+        rng.normal(size=(*batch, lq, e)),
+        rng.normal(size=(*batch, lk, e)),
+        rng.normal(size=(*batch, lk, ev)),
+    )
 
 
 MASKS = ["none", "causal", "bool", "float", "float-grad", "scale"]
@@ -226,9 +243,23 @@ def test_sdpa_gradcheck(kind, data) -> None:
     lq, lk = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 5))
     if kind == "causal":
         lk = lq
-    q, k, v = _qkv(rng, (data.draw(st.integers(1, 3)),), lq, lk, data.draw(st.integers(1, 4)), data.draw(st.integers(1, 3)))
-    mask = {"none": None, "causal": None, "bool": rng.random((lq, lk)) > 0.3, "float": rng.normal(size=(lq, lk))}[kind]
-    report = tnp.gradcheck(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, mask, is_causal=kind == "causal"), q, k, v)
+    q, k, v = _qkv(
+        rng,
+        (data.draw(st.integers(1, 3)),),
+        lq,
+        lk,
+        data.draw(st.integers(1, 4)),
+        data.draw(st.integers(1, 3)),
+    )
+    mask = {
+        "none": None,
+        "causal": None,
+        "bool": rng.random((lq, lk)) > 0.3,
+        "float": rng.normal(size=(lq, lk)),
+    }[kind]
+    report = tnp.gradcheck(
+        lambda a, b, c: F.scaled_dot_product_attention(a, b, c, mask, is_causal=kind == "causal"), q, k, v
+    )
     assert report.ok(1e-6), report
 
 
@@ -273,7 +304,18 @@ def _mha_pair(bias=True, batch_first=True):
 
 
 @pytest.mark.parametrize(
-    "case", ["self", "self-no-weights", "cross", "causal-mask", "bool-mask", "float-mask", "seq-first", "per-head", "unbatched"]
+    "case",
+    [
+        "self",
+        "self-no-weights",
+        "cross",
+        "causal-mask",
+        "bool-mask",
+        "float-mask",
+        "seq-first",
+        "per-head",
+        "unbatched",
+    ],
 )
 def test_multihead_attention_matches_torch(case) -> None:
     mha, ref = _mha_pair(batch_first=case != "seq-first")
@@ -335,8 +377,26 @@ def test_multihead_attention_init_is_pytorchs() -> None:
 def test_tensor_split_chunk_var_softmax_match_torch() -> None:
     x = np.random.default_rng(0).normal(size=(2, 3, 7))
     a, t = Tensor(x, requires_grad=True), _t(x)
-    ours = [*a.split(3, dim=-1), *a.split([1, 2], dim=1), *a.chunk(2, 0), a.var(-1, keepdim=True), a.var(dim=(0, 2), unbiased=False), a.softmax(1), a.log_softmax(-1), a.contiguous().view(6, 7)]
-    theirs = [*t.split(3, dim=-1), *t.split([1, 2], dim=1), *t.chunk(2, 0), t.var(-1, keepdim=True), t.var(dim=(0, 2), unbiased=False), t.softmax(1), t.log_softmax(-1), t.contiguous().view(6, 7)]
+    ours = [
+        *a.split(3, dim=-1),
+        *a.split([1, 2], dim=1),
+        *a.chunk(2, 0),
+        a.var(-1, keepdim=True),
+        a.var(dim=(0, 2), unbiased=False),
+        a.softmax(1),
+        a.log_softmax(-1),
+        a.contiguous().view(6, 7),
+    ]
+    theirs = [
+        *t.split(3, dim=-1),
+        *t.split([1, 2], dim=1),
+        *t.chunk(2, 0),
+        t.var(-1, keepdim=True),
+        t.var(dim=(0, 2), unbiased=False),
+        t.softmax(1),
+        t.log_softmax(-1),
+        t.contiguous().view(6, 7),
+    ]
     assert [o.shape for o in ours] == [tuple(s.shape) for s in theirs]
     rng = np.random.default_rng(1)
     total, ttotal = 0, 0

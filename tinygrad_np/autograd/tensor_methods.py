@@ -4,6 +4,7 @@ GetItem node), ``contiguous`` (the tensor itself: NumPy has no non-contiguous vi
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from typing import Any
 
@@ -23,7 +24,7 @@ class TransformerMethods:
 
     def _slices(self, d: int, cuts: list[int]) -> tuple[Any, ...]:
         pieces = []
-        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+        for lo, hi in itertools.pairwise(cuts):
             index = (slice(None),) * d + (slice(lo, hi),)
             pieces.append(shp.GetItem.apply(self, index=index))
         return tuple(pieces)
@@ -38,7 +39,7 @@ class TransformerMethods:
             if s < 1:
                 raise fail("Tensor.split", "split_size", "be >= 1", s)
             sizes = [min(int(s), n - i) for i in range(0, n, int(s))] or [0]
-        elif isinstance(s, list | tuple) and all(isinstance(x, numbers.Integral) and x >= 0 for x in s):
+        elif isinstance(s, list | tuple) and all(isinstance(x, numbers.Integral) and int(x) >= 0 for x in s):
             sizes = [int(x) for x in s]
             if sum(sizes) != n:
                 raise fail("Tensor.split", "the sizes", f"sum to the dim's length {n}", list(s))
@@ -61,13 +62,19 @@ class TransformerMethods:
         copies where it must)."""
         return self
 
-    def var(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1, unbiased: Any = None) -> Any:
+    def var(
+        self, dim: Any = None, keepdim: bool = False, *, correction: int = 1, unbiased: Any = None
+    ) -> Any:
         """Σ (x - mean)² / (n - correction) over ``dim`` (default all); ``unbiased=False`` is correction=0."""
         if unbiased is not None:
             correction = 1 if unbiased else 0
         axes = args.dims("Tensor.var", dim, self.data.ndim)
-        xc = self - self.mean(dim=axes, keepdim=True)  # type: ignore[attr-defined, operator]
-        n = self.data.size if axes is None else int(np.prod([self.data.shape[a] for a in np.atleast_1d(axes)]))
+        xc = self - self.mean(dim=axes, keepdim=True)  # type: ignore[attr-defined]
+        n = (
+            self.data.size
+            if axes is None
+            else int(np.prod([self.data.shape[a] for a in np.atleast_1d(axes)]))
+        )
         return (xc * xc).sum(dim=axes, keepdim=keepdim) / max(n - correction, 0)
 
     def softmax(self, dim: int = -1) -> Any:

@@ -2,8 +2,9 @@
 
 Each calls its formula, a ``Function`` of ``tinygrad_np.ops`` (the one the layer of the same name runs),
 so its gradient is that formula's backward: activations and softmax (``activations.py``), the losses
-(``losses.py``, with the Loss classes' target checks), ``linear``, ``dropout``, the spatial ops, and the transformer's (``transformer.py``: embedding,
-layer_norm, scaled_dot_product_attention; ``gelu`` is with the activations).
+(``losses.py``, with the Loss classes' target checks), ``linear``, ``dropout``, the spatial ops, and
+the transformer's (``transformer.py``: embedding, layer_norm, scaled_dot_product_attention; ``gelu``
+is with the activations).
 An ndarray argument is wrapped in a Tensor without grad. Stable at logits of ±1000.
 """
 

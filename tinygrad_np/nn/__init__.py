@@ -24,6 +24,7 @@ from .softmax import LogSoftmax, Softmax
 from .state_dict import StateDictKeyError
 
 __all__ = [
+    "GELU",
     "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
@@ -34,7 +35,6 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
-    "GELU",
     "Layer",
     "LayerNorm",
     "LeakyReLU",

@@ -80,7 +80,13 @@ def scaled_dot_product_attention(
     function; the mask drawn from ``rng``). A query with every key masked gets zeros."""
     q, k, v = (_float_tensor(WHO, n, t) for n, t in (("query", query), ("key", key), ("value", value)))
     if not q.dtype == k.dtype == v.dtype:
-        raise fail(WHO, "query, key and value", "share one dtype", f"{q.dtype}, {k.dtype}, {v.dtype}", error=TypeError)
+        raise fail(
+            WHO,
+            "query, key and value",
+            "share one dtype",
+            f"{q.dtype}, {k.dtype}, {v.dtype}",
+            error=TypeError,
+        )
     scores = _scores_shape(q, k, v)
     mask = None if attn_mask is None else _mask(attn_mask, scores, q.dtype)
     if mask is not None and is_causal:
@@ -141,7 +147,8 @@ class MultiheadAttention(Module):
         self.rng = g
 
     def _project(self, x: Tensor, part: slice | None) -> Tensor:
-        w, b = self.in_proj_weight, self.in_proj_bias
+        w: Tensor = self.in_proj_weight
+        b: Tensor | None = self.in_proj_bias
         if part is not None:
             w, b = w[part], None if b is None else b[part]
         return LinearFunction.apply(x, w, b)
@@ -208,7 +215,7 @@ class MultiheadAttention(Module):
     def _explicit(self, q: Tensor, k: Tensor, v: Tensor, keep: Any, p: float) -> tuple[Tensor, Tensor]:
         """The attention weights as their own Tensor (need_weights=True), as PyTorch computes them."""
         scores = (q @ k.mT) * (1.0 / math.sqrt(self.head_dim))
-        if keep is not None and getattr(keep, "dtype", None) == bool:
+        if keep is not None and getattr(keep, "dtype", None) is np.dtype(bool):
             scores = scores.masked_fill(~np.asarray(keep), -np.inf)
         elif keep is not None:
             scores = scores + keep

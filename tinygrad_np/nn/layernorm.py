@@ -61,7 +61,12 @@ class LayerNorm(Module):
         if self.weight is not None:
             self._check_dtype(a, self.weight)
         return self._call_function(
-            fn.LayerNormFunction, x, self.weight, self.bias, normalized_shape=self.normalized_shape, eps=self.eps
+            fn.LayerNormFunction,
+            x,
+            self.weight,
+            self.bias,
+            normalized_shape=self.normalized_shape,
+            eps=self.eps,
         )
 
     def extra_repr(self) -> str:

@@ -73,7 +73,9 @@ class GetItem(Function):
 def _basic(index: Any) -> bool:
     """True for NumPy's basic indexing (ints, slices, None, Ellipsis): no element picked twice."""
     items = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(i, int | slice | type(None) | type(Ellipsis)) and not isinstance(i, bool) for i in items)
+    return all(
+        isinstance(i, int | slice | type(None) | type(Ellipsis)) and not isinstance(i, bool) for i in items
+    )
 
 
 class Cat(Function):
