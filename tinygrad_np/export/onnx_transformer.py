@@ -1,7 +1,8 @@
 """The ONNX converters of the transformer's formulas (registered in ``ONNX_CONVERTERS`` on import):
 Embedding is Gather; LayerNorm is LayerNormalization (opset 17 on); GELU is x/2 (1 + Erf(x/sqrt 2)) or
-its tanh form (a float64 Erf runs in float32: onnxruntime has no float64 kernel); attention is MatMul, Mul, Where / Add (the masks), Softmax and MatMul. In ONNX, a query
-whose keys are all masked gets NaN from Softmax (the model returns zeros there)."""
+its tanh form (a float64 Erf runs in float32: onnxruntime has no float64 kernel); attention is MatMul,
+Mul, Where / Add (the masks), Softmax and MatMul. In ONNX, a query whose keys are all masked gets NaN
+from Softmax (the model returns zeros there)."""
 
 from __future__ import annotations
 
