@@ -65,7 +65,7 @@ def _attention(g: _Graph, n: Node) -> str:
     perm = [*range(len(k_dims) - 2), len(k_dims) - 1, len(k_dims) - 2]
     kt = g.node("Transpose", [g.value(n, "k")], p, perm=perm)
     scale = n.args["scale"]
-    c = 1 / np.sqrt(q_dims[-1]) if scale is None else scale
+    c = 1 / np.sqrt(g.trace.shapes(n.args["q"])[0][-1]) if scale is None else scale
     s = g.node("Mul", [g.node("MatMul", [g.value(n, "q"), kt], p), g.init(join(p, "scale"), c)], p)
     mask = n.args["attn_mask"]
     if n.args["is_causal"]:
