@@ -1,0 +1,128 @@
+"""Adversarial files, second round (issue 18): an IDX file that inflates far beyond its header, a write
+to a place that cannot hold a file, image folders holding broken links.
+
+Each gives one error (or warning) naming the file the user gave, and reads no more than it must.
+"""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+import textwrap
+import tracemalloc
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from idxfiles import idx_bytes
+
+from tinygrad_np.data.datasets import IDXError, read_idx
+
+ROOT = Path(__file__).resolve().parents[2]
+IMAGES_MAGIC = 0x00000803
+MB = 1 << 20
+
+
+# -- §3 the IDX loader inflates no more than the header declares -------------------------------------
+
+
+def gzip_bomb(path: Path, head: bytes, zeros: int) -> Path:
+    """A gzip file of ``head`` followed by ``zeros`` zero bytes, compressed chunk by chunk (small on disk)."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip container
+    with open(path, "wb") as f:
+        f.write(deflate.compress(head))
+        block = bytes(MB)
+        for _ in range(zeros // MB):
+            f.write(deflate.compress(block))
+        f.write(deflate.flush())
+    return path
+
+
+def peak_bytes(fn) -> tuple[int, BaseException | None]:
+    """The most memory Python allocated while ``fn`` ran, and what it raised."""
+    tracemalloc.start()
+    try:
+        fn()
+        raised = None
+    except Exception as exc:  # noqa: BLE001 - returned for the caller to check
+        raised = exc
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak, raised
+
+
+def test_a_gzip_declaring_two_images_that_inflates_to_64_mb_is_refused_after_reading_its_header(
+    tmp_path: Path,
+) -> None:
+    two = idx_bytes(np.ones((2, 28, 28)))  # 16-byte header + 1568 bytes
+    bomb = gzip_bomb(tmp_path / "t10k-images-idx3-ubyte.gz", two, 64 * MB)
+    assert bomb.stat().st_size < 200_000  # small on disk, 64 MB inflated
+    peak, raised = peak_bytes(lambda: read_idx(bomb, IMAGES_MAGIC, (28, 28)))
+    assert isinstance(raised, IDXError), raised
+    assert str(raised) == (
+        f"{bomb}: the file must be 1584 bytes uncompressed as its header (2, 28, 28) promises, "
+        "got more (trailing bytes)"
+    )
+    assert peak < 2 * MB, f"inflated {peak:,} bytes for a 1,584-byte file"
+
+
+def test_a_raw_idx_file_much_longer_than_its_header_says_is_refused_without_reading_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "t10k-images-idx3-ubyte"
+    with open(path, "wb") as f:
+        f.write(idx_bytes(np.ones((2, 28, 28))))
+        f.truncate(64 * MB)  # sparse: nothing on disk
+    peak, raised = peak_bytes(lambda: read_idx(path, IMAGES_MAGIC, (28, 28)))
+    assert isinstance(raised, IDXError), raised
+    assert str(raised) == (
+        f"{path}: the file must be 1584 bytes as its header (2, 28, 28) promises, "
+        f"got {64 * MB} bytes (trailing bytes)"
+    )
+    assert peak < 2 * MB, f"read {peak:,} bytes of a file whose header declares 1,584"
+
+
+def test_a_header_declaring_more_than_the_gzip_file_can_inflate_to_is_truncated_before_any_allocation(
+    tmp_path: Path,
+) -> None:
+    head = IMAGES_MAGIC.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in (4_000_000, 28, 28))
+    path = tmp_path / "x.gz"
+    path.write_bytes(gzip.compress(head + bytes(2 * 28 * 28), mtime=0))
+    size = path.stat().st_size
+    peak, raised = peak_bytes(lambda: read_idx(path, IMAGES_MAGIC, (28, 28)))
+    assert isinstance(raised, IDXError), raised
+    assert str(raised) == (
+        f"{path}: the file must be 3136000016 bytes uncompressed as its header (4000000, 28, 28) promises, "
+        f"got a {size}-byte gzip file, which inflates to at most {1032 * size} bytes (truncated)"
+    )
+    assert peak < 2 * MB
+
+
+def test_out_of_memory_names_the_file(tmp_path: Path) -> None:
+    """A raw file whose size matches a 2 GB header, read under a 1.5 GB address-space limit."""
+    resource = pytest.importorskip("resource")
+    n = 2_800_000  # 2.2 GB of pixels
+    path = tmp_path / "big-images-idx3-ubyte"
+    with open(path, "wb") as f:
+        f.write(IMAGES_MAGIC.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in (n, 28, 28)))
+        f.truncate(16 + n * 28 * 28)  # sparse
+    code = textwrap.dedent(
+        f"""
+        import resource, sys
+        import numpy
+        from tinygrad_np.data.datasets import read_idx
+        resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, resource.getrlimit(resource.RLIMIT_AS)[1]))
+        try:
+            read_idx({str(path)!r}, {IMAGES_MAGIC})
+        except MemoryError as exc:
+            print(type(exc).__name__, exc)
+        """
+    )
+    del resource
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert out.stdout.strip() == (
+        f"MemoryError {path}: the data its header declares must fit in memory, "
+        f"got {n * 28 * 28:,} bytes, more than could be allocated"
+    ), out.stderr[-2000:]
