@@ -46,7 +46,7 @@ def peak_bytes(fn) -> tuple[int, BaseException | None]:
     try:
         fn()
         raised = None
-    except Exception as exc:  # noqa: BLE001 - returned for the caller to check
+    except Exception as exc:  # returned for the caller to check
         raised = exc
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
