@@ -126,3 +126,63 @@ def test_out_of_memory_names_the_file(tmp_path: Path) -> None:
         f"MemoryError {path}: the data its header declares must fit in memory, "
         f"got {n * 28 * 28:,} bytes, more than could be allocated"
     ), out.stderr[-2000:]
+
+
+# -- §6 a write to an impossible place names the target, never the temporary file ---------------------
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+
+
+def small_model():
+    import tinygrad_np as tnp
+
+    return tnp.Sequential(tnp.Linear(3, 2, rng=np.random.default_rng(0)), tnp.ReLU(), tnp.Linear(2, 1))
+
+
+@needs_proc
+def test_saving_into_proc_names_the_target() -> None:
+    import tinygrad_np as tnp
+
+    with pytest.raises(OSError) as info:
+        tnp.save(small_model(), "/proc/x.npz")
+    assert str(info.value) == (
+        "/proc/x.npz: the file must be writable, got No such file or directory when creating a file in "
+        "/proc (nothing was written)"
+    )
+
+
+@needs_proc
+def test_to_onnx_into_proc_names_the_target() -> None:
+    pytest.importorskip("onnx", reason="onnx missing: pip install -e '.[onnx]'")
+    from tinygrad_np.export import to_onnx
+
+    with pytest.raises(OSError, match=r"^/proc/x\.onnx: the file must be writable, got ") as info:
+        to_onnx(small_model(), "/proc/x.onnx", (3,))
+    assert ".tmp-" not in str(info.value)
+
+
+def test_saving_onto_a_folder_names_the_target(tmp_path: Path) -> None:
+    import tinygrad_np as tnp
+
+    with pytest.raises(IsADirectoryError) as info:
+        tnp.save(small_model(), tmp_path)
+    assert (
+        str(info.value) == f"{tmp_path}: the file must be writable, got Is a directory (nothing was changed)"
+    )
+    assert list(tmp_path.iterdir()) == []  # no temporary file left behind
+
+
+@needs_proc
+def test_cat_export_into_proc_is_one_error_line_naming_the_target(tmp_path: Path) -> None:
+    pytest.importorskip("onnx", reason="onnx missing: pip install -e '.[onnx]'")
+    import tinygrad_np as tnp
+    from models.cat.model import deep_model
+
+    tnp.save(deep_model(init="he", seed=3), tmp_path / "weights.npz")
+    command = [sys.executable, "-m", "models.cat", "export", "--weights", str(tmp_path / "weights.npz")]
+    out = subprocess.run([*command, "--onnx", "/proc/r.onnx"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [
+        "error: /proc/r.onnx: the file must be writable, got No such file or directory when creating a file "
+        "in /proc (nothing was written)"
+    ]
