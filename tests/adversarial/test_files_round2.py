@@ -186,3 +186,72 @@ def test_cat_export_into_proc_is_one_error_line_naming_the_target(tmp_path: Path
         "error: /proc/r.onnx: the file must be writable, got No such file or directory when creating a file "
         "in /proc (nothing was written)"
     ]
+
+
+# -- §6 image folders: files skipped are reported, once per folder, with the reason ------------------
+
+
+def photo_folder(root: Path) -> Path:
+    """train/ and test/ with one cat and one non-cat each, and in train/: a dangling link, a self-loop,
+    an a <-> b loop and a text file."""
+    image = pytest.importorskip("PIL.Image", reason="Pillow missing: pip install -e '.[cat]'")
+    for split in ("train", "test"):
+        (root / split).mkdir(parents=True)
+        for name, colour in (("cat1.png", (200, 40, 40)), ("dog1.jpg", (40, 40, 200))):
+            image.new("RGB", (8, 8), colour).save(root / split / name)
+    train = root / "train"
+    (train / "cat2.jpg").symlink_to(train / "gone.jpg")  # dangling
+    (train / "cat3.png").symlink_to(train / "cat3.png")  # a self-loop
+    (train / "a.jpg").symlink_to(train / "b.jpg")
+    (train / "b.jpg").symlink_to(train / "a.jpg")  # a <-> b
+    (train / "notes.txt").write_text("not a picture")
+    return root
+
+
+SKIPPED = (
+    "{train}: 5 files skipped (not read as images): a.jpg (a symlink loop), b.jpg (a symlink loop), "
+    "cat2.jpg (a broken link: its target does not exist), cat3.png (a symlink loop), "
+    "notes.txt (not an image by its extension)"
+)
+
+
+def test_list_images_warns_once_with_what_it_skipped_and_why(tmp_path: Path) -> None:
+    from tinygrad_np.data.datasets import list_images
+
+    train = photo_folder(tmp_path / "photos") / "train"
+    with pytest.warns(UserWarning) as caught:
+        listing = list_images(train)
+    assert [str(w.message) for w in caught] == [SKIPPED.format(train=train)]
+    assert [p.name for p, _ in listing.items] == ["cat1.png", "dog1.jpg"]
+    assert [p.name for p in listing.skipped] == ["a.jpg", "b.jpg", "cat2.jpg", "cat3.png", "notes.txt"]
+
+
+def test_load_dataset_warns_for_the_split_with_skipped_files_only(tmp_path: Path) -> None:
+    from tinygrad_np.data.datasets import load_dataset
+
+    root = photo_folder(tmp_path / "photos")
+    with pytest.warns(UserWarning) as caught:
+        data = load_dataset(root)
+    assert [str(w.message) for w in caught] == [SKIPPED.format(train=root / "train")]
+    assert data.x_train.shape == (2, 12288)
+
+
+def test_the_cat_command_line_prints_what_it_skipped(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="matplotlib missing: pip install -e '.[cat]'")
+    root = photo_folder(tmp_path / "photos")
+    argv = [
+        "train",
+        "--data",
+        str(root),
+        "--model",
+        "two-layer",
+        "--iterations",
+        "1",
+        "--out",
+        str(tmp_path / "o"),
+    ]
+    out = subprocess.run(
+        [sys.executable, "-m", "models.cat", *argv], cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.splitlines() == ["warning: " + SKIPPED.format(train=root / "train")]
