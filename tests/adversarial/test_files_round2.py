@@ -255,3 +255,157 @@ def test_the_cat_command_line_prints_what_it_skipped(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stderr.splitlines() == ["warning: " + SKIPPED.format(train=root / "train")]
+
+
+# -- §7 what a new user trips over: notebooks outside the root, plots, the README --------------------
+
+README = ROOT / "README.md"
+
+
+def learner_env() -> dict[str, str]:
+    """The environment without PYTHONPATH: nothing but the notebook itself may point at the clone."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["CI"] = env.get("CI", "true")
+    return env
+
+
+@pytest.mark.slow
+def test_the_step_by_step_notebook_runs_from_another_folder_without_pythonpath(tmp_path: Path) -> None:
+    """`jupyter execute` (nbclient's nbconvert --execute) from a folder outside the clone."""
+    pytest.importorskip("nbclient", reason="nbclient missing: pip install -e '.[test]'")
+    pytest.importorskip("ipykernel", reason="ipykernel missing: pip install -e '.[test]'")
+    code = "import sys; from nbclient.cli import main; sys.exit(main())"  # = the jupyter-execute script
+    command = [sys.executable, "-c", code, str(ROOT / "examples" / "step_by_step.ipynb")]
+    out = subprocess.run(command, cwd=tmp_path, env=learner_env(), capture_output=True, text=True)
+    assert "Executing notebook with kernel" in out.stderr, out.stderr[-3000:]
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "ModuleNotFoundError" not in out.stderr
+
+
+def notebook_namespace(name: str, monkeypatch) -> dict:
+    """Run a notebook's code cells here (matplotlib's Agg, plt.show a no-op) from examples/, as its kernel
+    would; returns the variables they leave."""
+    nbformat = pytest.importorskip("nbformat", reason="nbformat missing: pip install -e '.[test]'")
+    plt = pytest.importorskip("matplotlib.pyplot", reason="matplotlib missing: pip install -e '.[cat]'")
+    monkeypatch.setattr(plt, "show", lambda *a, **k: None)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the notebook's first cell edits it
+    monkeypatch.chdir(ROOT / "examples")
+    namespace: dict = {"__name__": "__notebook__"}
+    for cell in nbformat.read(ROOT / "examples" / name, as_version=4).cells:
+        if cell.cell_type == "code":
+            exec(compile(cell.source, name, "exec"), namespace)
+    return namespace
+
+
+def test_the_decision_boundary_draws_the_two_classes_in_bright_distinct_colours(monkeypatch) -> None:
+    from matplotlib.collections import PathCollection
+
+    ns = notebook_namespace("step_by_step.ipynb", monkeypatch)
+    ax = ns["ax2"]
+    ax.figure.canvas.draw()  # maps colormapped scatter colours
+    label_of = {tuple(p): int(k) for p, k in zip(ns["points"], ns["labels"][:, 0], strict=True)}
+    colours: dict[int, set] = {0: set(), 1: set()}
+    for c in ax.collections:
+        if isinstance(c, PathCollection) and len(c.get_offsets()):
+            faces = c.get_facecolors()
+            for i, xy in enumerate(np.asarray(c.get_offsets())):
+                colours[label_of[tuple(xy)]].add(tuple(np.round(faces[i % len(faces)][:3], 3)))
+    assert all(len(v) == 1 for v in colours.values()), colours  # one colour per class, every point drawn
+    (c0,), (c1,) = colours[0], colours[1]
+    assert c0 != c1
+    assert max(c0) >= 0.6 and max(c1) >= 0.6, f"classes drawn near-black: {c0}, {c1}"
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def captured_figure(module, monkeypatch) -> list:
+    figures: list = []
+    monkeypatch.setattr(module, "_save", lambda fig, path: figures.append(fig))
+    return figures
+
+
+def visible_xticks(ax) -> list[float]:
+    ax.figure.canvas.draw()
+    lo, hi = ax.get_xlim()
+    return [t for t in ax.get_xticks() if lo <= t <= hi]
+
+
+def test_a_one_epoch_curves_plot_has_whole_epoch_ticks(monkeypatch, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="matplotlib missing: pip install -e '.[cat]'")
+    import models.fashion.plots as fashion_plots
+
+    figures = captured_figure(fashion_plots, monkeypatch)
+    history = {"loss": [0.9], "accuracy": [0.6], "val_loss": [0.8], "val_accuracy": [0.65]}
+    fashion_plots.save_curves(history, tmp_path / "curves.png")
+    for ax in figures[0].axes:
+        ticks = visible_xticks(ax)
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_a_one_epoch_cost_curve_has_whole_epoch_ticks(monkeypatch, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="matplotlib missing: pip install -e '.[cat]'")
+    import models.cat.plots as cat_plots
+
+    figures = captured_figure(cat_plots, monkeypatch)
+    cat_plots.save_cost_curve([0.69, 0.68], tmp_path / "cost.png", unit="epoch")
+    ticks = visible_xticks(figures[0].axes[0])
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_the_readme_sample_outputs_show_no_path_of_a_development_machine() -> None:
+    data_lines = [line for line in README.read_text().splitlines() if line.startswith("Data: ")]
+    assert data_lines, "the README's sample outputs print their data folder"
+    assert all(line.startswith("Data: /path/to/data") for line in data_lines), data_lines
+
+
+def readme_block(containing: str) -> tuple[str, str]:
+    """The first ```python block containing ``containing``, and the plain ``` block right after it."""
+    import re
+
+    text = README.read_text()
+    for match in re.finditer(r"^```python\n(.*?)^```\n", text, flags=re.S | re.M):
+        if containing in match.group(1):
+            rest = text[match.end() :]
+            after = re.search(r"^```\n(.*?)^```", rest, flags=re.S | re.M)
+            return match.group(1), after.group(1) if after and "```python" not in rest[
+                : after.start()
+            ] else ""
+    raise AssertionError(f"no README block contains {containing!r}")
+
+
+def needs_cat_data() -> None:
+    import os
+
+    data = os.environ.get("TINYGRAD_NP_DATA")
+    if not data or not (Path(data) / "train_catvnoncat.h5").is_file():
+        pytest.skip("real cat data absent: set TINYGRAD_NP_DATA to a folder with the two .h5 files")
+
+
+@pytest.mark.slow
+def test_the_readme_fit_example_learns_and_prints_what_the_readme_shows(tmp_path: Path) -> None:
+    needs_cat_data()
+    code, shown = readme_block("tnp.fit(")
+    assert shown, "the README shows the fit() example's output"
+    (tmp_path / "fit_example.py").write_text(code)
+    env = {**learner_env(), "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
+    out = subprocess.run(
+        [sys.executable, "fit_example.py"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+
+    def without_seconds(text: str) -> list[str]:
+        import re
+
+        return [re.sub(r"  [0-9.]+s$", "", line) for line in text.strip().splitlines()]
+
+    assert without_seconds(out.stdout) == without_seconds(shown)
+    last = out.stdout.strip().splitlines()[-1]
+    f1 = float(last.split("F1 ")[1].split(";")[0])
+    first, final = (
+        float(line.split("  accuracy ")[1].split()[0])
+        for line in (shown.splitlines()[0], shown.splitlines()[-2])
+    )
+    assert f1 > 0 and final > first + 0.3, "the example learns"
