@@ -14,7 +14,7 @@ import math
 import os
 import zlib
 from pathlib import Path
-from typing import IO
+from typing import Protocol
 
 import numpy as np
 
@@ -29,6 +29,10 @@ MAX_RATIO = 1032
 CHUNK = 1 << 20  # bytes inflated at a time into the array
 
 
+class _Readable(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
 class IDXError(ValueError):
     """An IDX file is corrupt, truncated, of the wrong kind or inconsistent with its header."""
 
@@ -37,7 +41,7 @@ def _kind(magic: int) -> str:
     return {0x00000803: "IDX images", 0x00000801: "IDX labels"}.get(magic, "not an IDX ubyte file")
 
 
-def _read(stream: IO[bytes], n: int, who: str) -> bytes:
+def _read(stream: _Readable, n: int, who: str) -> bytes:
     """Up to ``n`` bytes (fewer only at the end of the data); a gzip error as an IDXError naming ``who``."""
     try:
         return stream.read(n)
@@ -48,7 +52,7 @@ def _read(stream: IO[bytes], n: int, who: str) -> bytes:
         raise fail(who, "the gzip file", "be intact", f"a corrupt one ({exc})", error=IDXError) from None
 
 
-def _read_exact(stream: IO[bytes], n: int, who: str) -> bytes:
+def _read_exact(stream: _Readable, n: int, who: str) -> bytes:
     """``n`` bytes, or all that is left when fewer."""
     parts, got = [], 0
     while got < n:
@@ -76,7 +80,7 @@ def _size_rule(expected: int, shape: tuple[int, ...], gz: bool) -> str:
     return f"be {expected} bytes{' uncompressed' if gz else ''} as its header {shape} promises"
 
 
-def _read_body(stream: IO[bytes], n: int, header: int, rule: str, who: str) -> np.ndarray:
+def _read_body(stream: _Readable, n: int, header: int, rule: str, who: str) -> np.ndarray:
     """The ``n`` bytes after the header, read chunk by chunk into one array (nothing larger is held)."""
     try:
         body = np.empty(n, np.uint8)
@@ -95,7 +99,7 @@ def _read_body(stream: IO[bytes], n: int, header: int, rule: str, who: str) -> n
 
 
 def _read_stream(
-    stream: IO[bytes], stored: int, gz: bool, magic: int, item_shape: tuple[int, ...] | None, who: str
+    stream: _Readable, stored: int, gz: bool, magic: int, item_shape: tuple[int, ...] | None, who: str
 ) -> np.ndarray:
     """The checks of :func:`read_idx` on an open (possibly inflating) stream of a ``stored``-byte file."""
     head = _read_exact(stream, 4, who)
