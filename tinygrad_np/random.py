@@ -87,20 +87,13 @@ def generator_from_state(
     names the entry in errors, e.g. "runs/last.npz: rng/fit"; ``error`` is the class raised)."""
     try:
         decoded = _decode(json.loads(str(state)))
+        kind = decoded.get("bit_generator") if isinstance(decoded, dict) else None
+        bit_generator = BIT_GENERATORS[kind]() if kind in BIT_GENERATORS else None
+        if bit_generator is not None:
+            bit_generator.state = decoded
     except (ValueError, TypeError, KeyError) as e:
-        raise _unreadable(who, e, error) from None
-    kind = decoded.get("bit_generator") if isinstance(decoded, dict) else None
-    if kind not in BIT_GENERATORS:
+        raise fail(who, "the entry", "be a valid random generator state", f"one that does not load ({e})",
+                   error=error) from None  # fmt: skip
+    if bit_generator is None:
         raise fail(who, "bit_generator", f"be one of {sorted(BIT_GENERATORS)}", repr(kind), error=error)
-    bit_generator = BIT_GENERATORS[kind]()
-    try:
-        bit_generator.state = decoded
-    except (ValueError, TypeError, KeyError) as e:
-        raise _unreadable(who, e, error) from None
     return np.random.Generator(bit_generator)
-
-
-def _unreadable(who: str, e: Exception, error: type) -> Exception:
-    return fail(
-        who, "the entry", "be a valid random generator state", f"one that does not load ({e})", error=error
-    )

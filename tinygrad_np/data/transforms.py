@@ -157,7 +157,7 @@ class RandomCrop(Transform):
         self.padding = check_int("RandomCrop", "padding", padding, minimum=0)
         if isinstance(fill, bool) or not isinstance(fill, numbers.Real):
             raise fail("RandomCrop", "fill", "be a number", type(fill).__name__, error=TypeError)
-        self.fill = fill
+        self.fill: float = fill
 
     def __call__(self, x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
         x, rng = _images("RandomCrop", x), _generator("RandomCrop", rng)
