@@ -188,7 +188,9 @@ def test_errors_have_the_one_form():
         RandomCrop(3, fill="0")
     with pytest.raises(ValueError, match=r"^RandomHorizontalFlip: p must be a finite number in \[0, 1\]"):
         RandomHorizontalFlip(1.5)
-    with pytest.raises(ValueError, match=r"^RandomCrop: the batch must be an array \(N, C, H, W\), got shape"):
+    with pytest.raises(
+        ValueError, match=r"^RandomCrop: the batch must be an array \(N, C, H, W\), got shape"
+    ):
         RandomCrop(3)(x[0], np.random.default_rng(0))
     with pytest.raises(ValueError, match=r"^Normalize: mean and std must have one value per channel"):
         Normalize([0.0] * 3, [1.0] * 3)(x)

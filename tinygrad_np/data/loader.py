@@ -111,13 +111,15 @@ class DataLoader:
             yield batch
 
     def __iter__(self) -> Iterator[Any]:
-        """One epoch: a new one (a new order drawn now), or the rest of a restored one."""
-        if not self._resuming:
-            self.order, self.step = epoch_order(self.m, self.shuffle, self.rng), 0
-        self._resuming = False
-        return self._epoch()
+        """One epoch: a new one (its order drawn at the first batch), or the rest of a restored one."""
+        resuming, self._resuming = self._resuming, False
+        if not resuming:
+            self.order, self.step = None, 0
+        return self._epoch(resuming)
 
-    def _epoch(self) -> Iterator[Any]:
+    def _epoch(self, resuming: bool) -> Iterator[Any]:
+        if not resuming:
+            self.order = epoch_order(self.m, self.shuffle, self.rng)
         for batch in self.batches(self.order, self.step):
             self.step += 1  # counted when handed out: a state_dict taken now resumes after this batch
             yield batch
