@@ -202,3 +202,12 @@ def test_errors_have_the_one_form():
         ToFloat(dtype=np.int32)
     with pytest.raises(TypeError, match=r"^Compose: transforms\[1\] must be callable.*Lambda"):
         Compose([ToFloat(), 3])
+
+
+def test_the_transforms_benchmark_runs_tiny(capsys):
+    from benchmarks import transforms as bench
+
+    bench.main(["--batch", "8", "--samples", "20", "--repeats", "1", "--no-step"])
+    out = capsys.readouterr().out  # nothing about speed is asserted: only that every row is printed
+    for row in ("ToFloat", "Normalize", "RandomCrop", "RandomHorizontalFlip", "composed", "DataLoader batch"):
+        assert f"| {row}" in out
