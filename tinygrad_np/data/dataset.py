@@ -146,5 +146,11 @@ def dataset_labels(dataset: Any) -> np.ndarray:
         return np.asarray(targets)
     batch = dataset.gather(slice(None)) if isinstance(dataset, Dataset) else collate(dataset, slice(None))
     if not isinstance(batch, tuple) or len(batch) < 2:
-        raise fail("fit", "the dataset's samples", "be pairs (x, y)", type(batch).__name__, error=TypeError)
+        raise fail(
+            "dataset_labels",
+            "the dataset's samples",
+            "be pairs (x, y)",
+            type(batch).__name__,
+            error=TypeError,
+        )
     return batch[1]
