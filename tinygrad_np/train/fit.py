@@ -51,10 +51,10 @@ from .callbacks import ModelCheckpoint
 from .checkpoint import load_checkpoint
 from .history import History
 from .inputs import train_loader, val_loader
-from .loop import Interrupted, check_health, evaluate, run_epoch
+from .loop import Interrupted, check_health, counted_rows, evaluate, run_epoch
 from .progress import Progress, SigintFlag
 from .resume import restore
-from .state import Callback, CallbackList, TrainState
+from .state import Callback, CallbackList, TrainState, check_scheduler
 
 __all__ = ["fit"]
 
@@ -85,6 +85,7 @@ def _plan(
     rng: object,
     shuffle: bool,
     drop_last: bool,
+    scheduler: object,
 ) -> _Plan:
     for what, obj, kind in (
         ("model", model, Layer),
@@ -98,12 +99,19 @@ def _plan(
     val, x_val = val_loader(validation_data, train.batch_size)
     if not {id(p) for p in optimizer.params} <= {id(p) for p in model.parameters()}:
         raise fail("fit", "optimizer", "hold only the model's parameters", "other parameters")
+    check_scheduler(scheduler, optimizer)
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise fail("fit", "rng", "be an np.random.Generator", type(rng).__name__, error=TypeError)
     if len(train) == 0:
         raise fail("fit", "batch_size", f"be <= the {train.m} samples with drop_last=True", train.batch_size)
     y_train = dataset_labels(train.dataset)
     labels = [y_train] + ([dataset_labels(val.dataset)] if val is not None else [])
+    for what, targets in zip(("targets", "validation_data's targets"), labels, strict=False):
+        rows = counted_rows(loss_fn, targets)
+        if rows is not None and not rows.any():
+            ignore = getattr(loss_fn, "ignore_index", None)
+            raise fail("fit", what, f"hold at least one class other than ignore_index {ignore}",
+                       f"all {len(targets)} equal to ignore_index: there is nothing to learn")  # fmt: skip
     accuracy = all(loss_fn.are_class_labels(t) for t in labels)
     return _Plan(train, val, x_train, x_val, shuffling, accuracy, loss_fn.baseline(y_train))
 
@@ -142,9 +150,23 @@ def fit(
     ``x`` may be a tnp.data.DataLoader (then y, batch_size, rng, shuffle and drop_last are the loader's,
     and are left out here), and ``validation_data`` too: batches, shuffling and augmentation come from
     the loader, its rng saved in the checkpoint as fit's (so a resumed run draws the same ones).
+
+    History "lr": the optimiser's (the first group's, with several parameter groups); losses and accuracies
+    are over the rows that count (not ``ignore_index``'s). Callbacks start afresh (``on_train_begin``).
     """
     plan = _plan(
-        model, loss_fn, optimizer, x, y, epochs, batch_size, validation_data, rng, shuffle, drop_last
+        model,
+        loss_fn,
+        optimizer,
+        x,
+        y,
+        epochs,
+        batch_size,
+        validation_data,
+        rng,
+        shuffle,
+        drop_last,
+        scheduler,
     )
     if divergence_factor is not None:
         divergence_factor = check_finite_float("fit", "divergence_factor", divergence_factor, minimum=1.0)
@@ -153,6 +175,7 @@ def fit(
     t = plan.train  # a loader given as x brings its own rng
     state = TrainState(model, loss_fn, optimizer, scheduler, t.rng if plan.x is None else rng, cbs,
                        epochs=epochs, steps_per_epoch=len(t), batch_size=t.batch_size, m=t.m)  # fmt: skip
+    cbs.call("on_train_begin", state)  # callbacks start afresh, then a resumed run gives them their state
     if resume_from is not None:
         restore(state, load_checkpoint(resume_from, model), os.fspath(resume_from))
     if plan.shuffle and state.rng is None:
@@ -210,7 +233,6 @@ def _train(state: TrainState, plan: _Plan, report: Progress, factor: float | Non
     sigint = SigintFlag()
     try:
         with sigint:
-            state.callbacks.call("on_train_begin", state)
             state.model.train()
             while state.epoch < state.epochs and not state.stop_training:
                 logs = run_epoch(
