@@ -7,7 +7,8 @@ import time
 
 import numpy as np
 
-from ..data.batches import epoch_batches
+from ..data.batches import epoch_order
+from ..data.loader import DataLoader
 from ..nn.losses import Loss
 from ..nn.module import Layer
 from ..optim.optimizer import Optimizer
@@ -52,18 +53,12 @@ def _weight(loss_fn: Loss, y: np.ndarray) -> int:
     return len(y) if rows is None else int(np.count_nonzero(rows))
 
 
-def evaluate(
-    model: Layer,
-    loss_fn: Loss,
-    x: np.ndarray,
-    y: np.ndarray,
-    batch_size: int,
-    accuracy: bool,
-) -> tuple[float, float | None]:
-    """(mean loss, accuracy or None) over (x, y) in eval mode, batch by batch; restores training mode."""
+def evaluate(model: Layer, loss_fn: Loss, loader: DataLoader, accuracy: bool) -> tuple[float, float | None]:
+    """(mean loss, accuracy or None) over the loader's batches in order, in eval mode; restores training
+    mode."""
     model.eval()
     loss_sum = correct = seen = 0.0
-    for xb, yb in epoch_batches(x, y, batch_size):
+    for xb, yb in loader.batches():
         pred = model(xb)
         loss, n = loss_fn(pred, yb), _weight(loss_fn, yb)
         if n:  # a batch whose every target is ignored has a NaN mean and nothing to count
@@ -76,11 +71,9 @@ def evaluate(
 
 def run_epoch(
     state: TrainState,
-    x: np.ndarray,
-    y: np.ndarray,
+    loader: DataLoader,
     *,
     shuffle: bool,
-    drop_last: bool,
     accuracy: bool,
     report: Progress,
     sigint: SigintFlag,
@@ -88,13 +81,11 @@ def run_epoch(
     """Train the batches left in the epoch under way; returns its logs (loss, accuracy, lr, seconds)."""
     model, loss_fn, optimizer = state.model, state.loss_fn, state.optimizer
     if state.step == 0:
-        state.order = state.rng.permutation(state.m) if shuffle and state.rng is not None else None
+        state.order = epoch_order(state.m, shuffle, state.rng)
         state.partial = empty_partial()
     p, lr = state.partial, logged_lr(optimizer)
     t0, seconds0 = time.perf_counter(), p["seconds"]
-    for xb, yb in epoch_batches(
-        x, y, state.batch_size, order=state.order, drop_last=drop_last, start=state.step
-    ):
+    for xb, yb in loader.batches(state.order, start=state.step, rng=state.rng):
         pred = model(xb)
         loss, n = loss_fn(pred, yb), _weight(loss_fn, yb)
         if n and not math.isfinite(loss):  # n = 0: every target ignored, a NaN mean, zero gradients
