@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,7 @@ def resolve_recipe(args: argparse.Namespace) -> dict[str, Any]:
 
 def load_data(args: argparse.Namespace, dtype: Any) -> CatData:
     """The data of ``--data`` labelled by ``--label-by``; ValueError for a split with one class."""
-    from tinygrad_np.data.datasets import load_dataset
+    from tinygrad_np.data.datasets import SkippedFilesWarning, load_dataset
 
     options: dict[str, Any] = {}
     if args.label_by == "extension":
@@ -73,7 +75,14 @@ def load_data(args: argparse.Namespace, dtype: Any) -> CatData:
             "cat_extensions": _exts(args.cat_extensions),
             "noncat_extensions": _exts(args.noncat_extensions),
         }
-    data = load_dataset(args.data, dtype=dtype, label_by=args.label_by, **options)
+    with warnings.catch_warnings(record=True) as caught:  # files skipped in image folders: say so
+        warnings.simplefilter("always", SkippedFilesWarning)
+        data = load_dataset(args.data, dtype=dtype, label_by=args.label_by, **options)
+    for w in caught:
+        if issubclass(w.category, SkippedFilesWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     for split, y in (("train", data.y_train), ("test", data.y_test)):
         counts = np.bincount(y[:, 0].astype(int), minlength=2)
         if (counts == 0).any():

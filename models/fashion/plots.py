@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from models.cat.plots import _figure, _save
+from models.cat.plots import _figure, _save, integer_ticks
 
 
 def save_curves(
@@ -24,6 +24,7 @@ def save_curves(
             if values:
                 ax.plot(np.arange(1, len(values) + 1), values, style, markersize=3, label=name)
         ax.set_xlabel("epoch")
+        integer_ticks(ax)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
         ax.legend()

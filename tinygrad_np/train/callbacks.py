@@ -37,6 +37,10 @@ class _Monitor:
         self.monitor = monitor
         self.mode = _resolve_mode(type(self).__name__, monitor, mode)
         self.min_delta = abs(float(min_delta))
+        self._reset_best()
+
+    def _reset_best(self) -> None:
+        """Nothing seen yet: every fit() starts here (on_train_begin)."""
         self.best = math.inf if self.mode == "min" else -math.inf
         self.best_epoch = 0
 
@@ -94,7 +98,10 @@ class ModelCheckpoint(Callback, _Monitor):
         self.saved_epoch: int | None = None  # epoch count of the last write in this process
 
     def on_train_begin(self, state: TrainState) -> None:
+        """A new run: forget the last one's best value (a resumed run then loads its own)."""
         check_writable(self.path)
+        self._reset_best()
+        self.saved_epoch = None
 
     def on_epoch_end(self, state: TrainState) -> None:
         if self.save_best_only:
@@ -150,6 +157,12 @@ class EarlyStopping(Callback, _Monitor):
         self.wait = 0
         self.best_weights: dict[str, np.ndarray] | None = None
         self.stopped_epoch: int | None = None
+
+    def on_train_begin(self, state: TrainState) -> None:
+        """A new run: forget the last one's best value, wait count and weights (a resumed run then
+        loads its own)."""
+        self._reset_best()
+        self.wait, self.best_weights, self.stopped_epoch = 0, None, None
 
     def on_epoch_end(self, state: TrainState) -> None:
         value = self.current(state)

@@ -24,15 +24,15 @@ optimiser, schedule and callbacks are put back as they were.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 import numpy as np
 
 from ..nn.module import Layer
 from ..nn.state_dict import in_context
+from ..random import generator_from_state as random_generator_from_state
+from ..random import generator_state
 from ..serialization import load, read_header, save, split
 from ..validation import fail
 
@@ -49,60 +49,18 @@ __all__ = [
 ]
 
 FORMAT = "tinygrad_np.checkpoint/1"
-# Data read from a file never chooses code to run: only these bit generators can be rebuilt.
-BIT_GENERATORS = {
-    cls.__name__: cls
-    for cls in (np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937, np.random.Philox, np.random.SFC64)
-}
 
 
 class CheckpointError(ValueError):
     """A checkpoint that is not readable or does not fit the run it is resumed into."""
 
 
-# -- random generators as JSON strings -------------------------------------------------------
-
-
-def _encode(obj: Any) -> Any:
-    if isinstance(obj, np.ndarray):
-        return {"__ndarray__": obj.tolist(), "dtype": str(obj.dtype)}
-    if isinstance(obj, dict):
-        return {k: _encode(v) for k, v in obj.items()}
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
-
-
-def _decode(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        if "__ndarray__" in obj:
-            return np.array(obj["__ndarray__"], dtype=np.dtype(obj["dtype"]))
-        return {k: _decode(v) for k, v in obj.items()}
-    return obj
-
-
-def generator_state(rng: np.random.Generator) -> np.ndarray:
-    """The bit generator state of ``rng`` as JSON in a 0-d unicode array (npz-safe, no pickle)."""
-    return np.array(json.dumps(_encode(rng.bit_generator.state)))
+# -- random generators as JSON (the codec is tinygrad_np.random's) ------------------------------
 
 
 def generator_from_state(state: np.ndarray, who: str = "rng") -> np.random.Generator:
-    """A new Generator in the saved state, of one of the allow-listed bit generator types (``who``
-    names the entry in errors, e.g. "runs/last.npz: rng/fit")."""
-    try:
-        decoded = _decode(json.loads(str(state)))
-        kind = decoded["bit_generator"] if isinstance(decoded, dict) else None
-        if kind not in BIT_GENERATORS:
-            raise fail(who, "bit_generator", f"be one of {sorted(BIT_GENERATORS)}", repr(kind),
-                       error=CheckpointError)  # fmt: skip
-        bit_generator = BIT_GENERATORS[kind]()
-        bit_generator.state = decoded
-    except CheckpointError:
-        raise
-    except (ValueError, TypeError, KeyError) as e:
-        raise fail(who, "the entry", "be a valid random generator state", f"one that does not load ({e})",
-                   error=CheckpointError) from None  # fmt: skip
-    return np.random.Generator(bit_generator)
+    """A new Generator in the saved state (random.generator_from_state); errors are CheckpointErrors."""
+    return random_generator_from_state(state, who, CheckpointError)
 
 
 def set_generator_state(rng: np.random.Generator, state: np.ndarray, who: str = "rng") -> None:
