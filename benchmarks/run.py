@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TNP = "tinygrad_np"
 FAST = "tinygrad_np fast path"
 JAX = "JAX (jit)"
-WORKLOADS = ("cat", "minibatch", "overhead", "startup", "memory")
+WORKLOADS = ("cat", "minibatch", "overhead", "gpt", "startup", "memory")
 
 
 @dataclass
@@ -169,6 +169,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--iterations", type=int, default=2500, help="cat iterations (default 2500)")
     p.add_argument("--samples", type=int, default=8192, help="minibatch: samples in its epoch (8192)")
     p.add_argument("--overhead-steps", type=int, default=5000, help="overhead: steps (default 5000)")
+    p.add_argument("--gpt-steps", type=int, default=100, help="gpt: training steps (default 100)")
     p.add_argument("--only", default=",".join(WORKLOADS), help=f"a comma-separated subset of {WORKLOADS}")
     p.add_argument("--dtype", default="float64,float32", help="comma-separated dtypes (float64,float32)")
     p.add_argument("--repeats", type=int, default=1, help="repeat each timing K times (default 1)")
@@ -238,6 +239,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             )
             medians[("overhead", str(dtype))] = {k: v.median for k, v in t.items()}
             print(text + "\n", flush=True)
+    gpt_checks: list[str] = []
+    if "gpt" in args.only:  # the character-level GPT against PyTorch, float32 (benchmarks/gpt.py)
+        from .gpt import gpt_workload
+
+        text, t, targets = gpt_workload(
+            args.gpt_steps, args.repeats, pause=args.pause, memory="memory" in args.only
+        )
+        medians[("gpt", "float32")] = {k: v.median for k, v in t.items()}
+        gpt_checks = [check(label, value, limit) for label, value, limit in targets]
+        print(text + "\n", flush=True)
     imports: dict[str, float] = {}
     if "startup" in args.only:
         modules = ["numpy", "tinygrad_np"] + (["torch"] if torch_available() else [])
@@ -270,6 +281,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         for ref, limit in (("PyTorch", 1 / 5), (JAX, 1 / 3)):
             if FAST in lp and ref in lp:
                 checks.append(check(f"cat {dtype}: fast path loop / {ref} loop", lp[FAST] / lp[ref], limit))
+    checks += gpt_checks
     if "tinygrad_np" in imports:
         checks.append(check("import tinygrad_np (s)", imports["tinygrad_np"], 0.3, "{:.3f}"))
     if "float64" in memory:

@@ -19,19 +19,23 @@ HAS_JAX = importlib.util.find_spec("jax") is not None
 def test_every_benchmark_runs_tiny(capsys, tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("TINYGRAD_NP_DATA", raising=False)  # random data of the cat data's shape
     argv = ["--iterations", "2", "--samples", "128", "--overhead-steps", "3", "--startup-runs", "1"]
+    argv += ["--gpt-steps", "2"]
     # float32 runs the same code; one dtype keeps the test short
     argv += ["--dtype", "float64", "--pause", "0"]
     results = run.main([*argv, "--json", str(tmp_path / "results.json")])
     out = capsys.readouterr().out
 
-    assert set(results["timings"]) == {"cat/float64", "minibatch/float64", "overhead/float64"}
+    assert set(results["timings"]) == {"cat/float64", "minibatch/float64", "overhead/float64", "gpt/float32"}
+    gpt = results["timings"].pop("gpt/float32")  # the GPT: tinygrad_np against PyTorch only, float32 always
+    assert set(gpt) == {"tinygrad_np"} | ({"PyTorch"} if HAS_TORCH else set())
+    assert all(t > 0 for t in gpt.values())
     expected = {"tinygrad_np", "tinygrad_np (graph)", "course (NumPy)", "floor"} | ({"PyTorch"} if HAS_TORCH else set())
     expected |= {"JAX (jit)"} if HAS_JAX else set()
     for key, medians in results["timings"].items():
         # the fast path is full-batch only: a row of the cat workload alone
         assert set(medians) == expected | ({"tinygrad_np fast path"} if key.startswith("cat") else set()), key
         assert all(t > 0 for t in medians.values()), key
-    for title in ("### cat:", "### minibatch:", "### overhead:", "### start-up", "### targets"):
+    for title in ("### cat:", "### minibatch:", "### overhead:", "### gpt:", "### start-up", "### targets"):
         assert title in out
     for name in expected:
         assert f"| {name} " in out
