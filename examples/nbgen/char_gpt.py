@@ -1,5 +1,7 @@
 """examples/char_gpt.ipynb: a character-level GPT built piece by piece, trained on Tiny Shakespeare."""
 
+from . import REPOSITORY_CELL
+
 CELLS = [
     (
         "md",
@@ -16,6 +18,7 @@ otherwise it is nanoGPT's CPU configuration, 2,000 iterations (a few minutes on 
 does the same: `python -m models.shakespeare train`.
 """,
     ),
+    REPOSITORY_CELL,
     (
         "code",
         """
