@@ -39,8 +39,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"{len(vocab)} distinct)"
     )
     print(
-        f"Model: GPT, {config.n_layer} layers, {config.n_head} heads, {config.n_embd} wide, context "
-        f"{config.block_size}, {model.num_params() / 1e6:.2f}M parameters, {args.dtype}, seed {recipe.seed}"
+        f"Model: GPT, n_layer {config.n_layer}, n_head {config.n_head}, n_embd {config.n_embd}, block_size "
+        f"{config.block_size}, {model.num_params():,} parameters, {args.dtype}, seed {recipe.seed}"
     )
     print(
         f"Recipe: AdamW lr {recipe.learning_rate:g} ({recipe.warmup_iters} warm-up steps, cosine to "
