@@ -135,7 +135,7 @@ def test_pytorch_parity_float64_logits_loss_and_every_gradient(torch1) -> None:
     assert abs(loss.item() - t_loss.item()) <= 1e-12 * abs(t_loss.item())
     t_params = dict(ref.named_parameters())
     for name, p in model.named_parameters():
-        np.testing.assert_allclose(p.grad, t_params[name].grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(p.grad, t_params[name].grad.numpy(), rtol=1e-10, atol=1e-13, err_msg=name)
     # A PyTorch state dict (both tied keys) loads as is.
     again = GPT(SMALL, rng=9, dtype=np.float64)
     again.load_state_dict({k: v.numpy() for k, v in ref.state_dict().items()})
