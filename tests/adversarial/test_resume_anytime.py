@@ -1,0 +1,173 @@
+"""Ctrl-C at any moment, then resume: the run ends bit-identical to one never interrupted (issue 18 §1),
+and checkpoints are written at a bounded rate (§7).
+
+Ctrl-C is simulated as the fit() tests do: ``signal.raise_signal(SIGINT)`` from a callback (handled by
+fit()'s own SIGINT handler, as a real Ctrl-C), at every step of a short run; also a KeyboardInterrupt
+raised by code in the last step (the old checkpoints that recorded step_in_epoch == steps_per_epoch).
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from builders import small_binary_data, small_mlp
+
+import tinygrad_np as tnp
+from tinygrad_np.train.callbacks import Callback, EarlyStopping, ModelCheckpoint
+from tinygrad_np.train.checkpoint import load_checkpoint
+
+# -- fit() ---------------------------------------------------------------------------------------------
+
+
+class CtrlC(Callback):
+    """Presses Ctrl-C (a real SIGINT, handled by fit()) at the end of global step ``at`` (1-based), or at
+    the end of epoch ``at_epoch_end`` (the validation pass, the schedule and callbacks under way)."""
+
+    def __init__(self, at: int | None = None, at_epoch_end: int | None = None, raw: bool = False) -> None:
+        self.at, self.at_epoch_end, self.raw, self.steps = at, at_epoch_end, raw, 0
+
+    def on_batch_end(self, state, loss) -> None:  # type: ignore[no-untyped-def]
+        self.steps += 1
+        if self.steps == self.at:
+            if self.raw:
+                raise KeyboardInterrupt  # as code in the step would: fit() saves at once
+            signal.raise_signal(signal.SIGINT)
+
+    def on_epoch_end(self, state) -> None:  # type: ignore[no-untyped-def]
+        if state.epoch == self.at_epoch_end:
+            signal.raise_signal(signal.SIGINT)
+
+
+def _run(ckpt: Path, *, full: bool, epochs: int, resume: bool = False, ctrl_c: CtrlC | None = None):
+    """Adam + StepLR + dropout + EarlyStopping (never stops) + validation; 3 batches an epoch (30, 30, 30)
+    or the full batch. A resumed run starts from another init and rng: all comes from the checkpoint."""
+    x, y = small_binary_data(90, 6, 0)
+    xv, yv = small_binary_data(30, 6, 1)
+    model = small_mlp(7 if resume else 0)
+    opt = tnp.Adam(model.parameters(), lr=0.03)
+    sched = tnp.optim.StepLR(opt, step_size=2, gamma=0.5)
+    es = EarlyStopping("val_loss", patience=100)
+    cbs: list[Callback] = [es, ModelCheckpoint(ckpt, every=0)] + ([ctrl_c] if ctrl_c else [])
+    h = tnp.fit(model, tnp.BCELoss(), opt, x, y, epochs=epochs, batch_size=None if full else 30,
+                validation_data=(xv, yv), rng=np.random.default_rng(99 if resume else 3), scheduler=sched,
+                callbacks=cbs, resume_from=ckpt if resume else None, progress="none")  # fmt: skip
+    return model, h, es
+
+
+def _same(a, b) -> None:  # type: ignore[no-untyped-def]
+    (ma, ha, ea), (mb, hb, eb) = a, b
+    sa, sb = ma.state_dict(), mb.state_dict()
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        np.testing.assert_array_equal(sa[k], sb[k], err_msg=k)
+    assert {k: v for k, v in ha.history.items() if k != "seconds"} == {
+        k: v for k, v in hb.history.items() if k != "seconds"
+    }
+    assert ha.epochs == hb.epochs and ha.stop_reason == hb.stop_reason == "completed"
+    assert (ea.best, ea.best_epoch, ea.wait) == (eb.best, eb.best_epoch, eb.wait)
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["full-batch", "mini-batch"])
+def test_ctrl_c_at_every_step_of_fit_resumes_bit_identical(tmp_path: Path, full: bool) -> None:
+    epochs = 4 if full else 3
+    steps = epochs * (1 if full else 3)
+    reference = _run(tmp_path / "ref.npz", full=full, epochs=epochs)
+    for at in range(1, steps):  # the last step ends the run: nothing to resume
+        ckpt = tmp_path / f"at{at}.npz"
+        _, h, _ = _run(ckpt, full=full, epochs=epochs, ctrl_c=CtrlC(at=at))
+        assert h.stop_reason == "interrupted", at
+        saved = load_checkpoint(ckpt)
+        # a Ctrl-C in an epoch's last step lets the epoch end: the file is the next epoch's start
+        assert int(saved["step_in_epoch"]) < (1 if full else 3), at
+        _same(reference, _run(ckpt, full=full, epochs=epochs, resume=True))
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["full-batch", "mini-batch"])
+def test_ctrl_c_during_an_epoch_end_resumes_bit_identical(tmp_path: Path, full: bool) -> None:
+    reference = _run(tmp_path / "ref.npz", full=full, epochs=3)
+    for epoch in (1, 2):
+        ckpt = tmp_path / f"e{epoch}.npz"
+        _, h, _ = _run(ckpt, full=full, epochs=3, ctrl_c=CtrlC(at_epoch_end=epoch))
+        assert h.stop_reason == "interrupted" and len(h) == epoch
+        _same(reference, _run(ckpt, full=full, epochs=3, resume=True))
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["full-batch", "mini-batch"])
+def test_a_checkpoint_saved_after_an_epochs_last_step_resumes_bit_identical(tmp_path: Path, full: bool) -> None:
+    """A KeyboardInterrupt raised by code in an epoch's last step saves at once: step_in_epoch equals the
+    batches in an epoch (as every such checkpoint of earlier versions); resuming finishes that epoch."""
+    per_epoch = 1 if full else 3
+    reference = _run(tmp_path / "ref.npz", full=full, epochs=3)
+    for epoch in (1, 2):
+        ckpt = tmp_path / f"raw{epoch}.npz"
+        _run(ckpt, full=full, epochs=3, ctrl_c=CtrlC(at=epoch * per_epoch, raw=True))
+        saved = load_checkpoint(ckpt)
+        assert (int(saved["epoch"]), int(saved["step_in_epoch"])) == (epoch - 1, per_epoch)
+        _same(reference, _run(ckpt, full=full, epochs=3, resume=True))
+
+
+def test_ctrl_c_in_the_last_step_of_the_run_completes_it(tmp_path: Path) -> None:
+    reference = _run(tmp_path / "ref.npz", full=True, epochs=3)
+    run = _run(tmp_path / "last.npz", full=True, epochs=3, ctrl_c=CtrlC(at=3))
+    _same(reference, run)  # stop_reason "completed": there is nothing left to resume
+    assert int(load_checkpoint(tmp_path / "last.npz")["epoch"]) == 3
+
+
+# -- the checkpoint's rate (§7) ---------------------------------------------------------------------------
+
+
+class Clock:
+    """An injected clock: ``now`` advances only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Tick(Callback):
+    """Advances the clock by ``seconds`` after every epoch (before the checkpoint decides)."""
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        self.clock, self.seconds = clock, seconds
+
+    def on_epoch_end(self, state) -> None:  # type: ignore[no-untyped-def]
+        self.clock.now += self.seconds
+
+
+def test_checkpoints_are_written_at_a_bounded_rate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tinygrad_np.train import callbacks
+
+    writes: list[int] = []
+    real = callbacks.save_checkpoint
+    monkeypatch.setattr(callbacks, "save_checkpoint", lambda path, arrays: (writes.append(int(arrays["epoch"])),
+                        real(path, arrays)))  # fmt: skip
+    x, y = small_binary_data(90, 6, 0)
+    clock = Clock()
+    model = small_mlp(0, dropout=False)
+    ckpt = ModelCheckpoint(tmp_path / "last.npz", every=2.5, clock=clock)
+    tnp.fit(model, tnp.BCELoss(), tnp.SGD(model.parameters(), lr=0.1), x, y, epochs=10,
+            callbacks=[Tick(clock, 1.0), ckpt], progress="none")  # fmt: skip
+    # the first epoch, then whenever 2.5 s have passed since the last write, and always the last epoch
+    assert writes == [1, 4, 7, 10]
+    writes.clear()
+    clock.now = 0.0
+    ckpt = ModelCheckpoint(tmp_path / "last.npz", every=2.5, clock=clock)
+    tnp.fit(model, tnp.BCELoss(), tnp.SGD(model.parameters(), lr=0.1), x, y, epochs=10,
+            callbacks=[Tick(clock, 1.0), ckpt, CtrlC(at=5)], progress="none")  # fmt: skip
+    assert writes == [1, 4, 5]  # Ctrl-C always writes
+    writes.clear()
+    every_epoch = ModelCheckpoint(tmp_path / "last.npz", every=0, clock=clock)
+    tnp.fit(model, tnp.BCELoss(), tnp.SGD(model.parameters(), lr=0.1), x, y, epochs=3,
+            callbacks=[every_epoch], progress="none")  # fmt: skip
+    assert writes == [1, 2, 3]
+
+
+def test_the_checkpoint_rate_is_checked() -> None:
+    for bad in (-1.0, float("nan"), float("inf"), "5"):
+        with pytest.raises((ValueError, TypeError), match=r"^ModelCheckpoint: every must be"):
+            ModelCheckpoint("x.npz", every=bad)  # type: ignore[arg-type]
