@@ -10,6 +10,7 @@ import argparse
 from collections.abc import Sequence
 
 import tinygrad_np as tnp
+from models.resume_settings import RESUME_RULE
 from models.run_command import run_command
 from tinygrad_np.optim import OPTIMIZERS
 
@@ -106,7 +107,6 @@ def _network_args(net: argparse._ArgumentGroup) -> None:
     net.add_argument(
         "--init",
         choices=INITS,
-        default="course",
         help="course (default): np.random.seed(SEED) then randn(out, in) / sqrt(in) per layer (0.01 * randn "
         "for two-layer); he, xavier: from default_rng(SEED); normal: --init-scale * randn",
     )
@@ -117,19 +117,18 @@ def _network_args(net: argparse._ArgumentGroup) -> None:
         help="course and normal inits: randn(out, in) * S for every layer (e.g. 0.01)",
     )
     net.add_argument(
-        "--seed", type=_non_negative_int("--seed"), default=1, help="random seed of the init (default: 1)"
+        "--seed", type=_non_negative_int("--seed"), help="random seed of the init (default: 1)"
     )
     net.add_argument(
         "--dtype",
         choices=("float64", "float32"),
-        default="float64",
         help="float type of data and weights (default: float64)",
     )
 
 
 def _run_args(run: argparse._ArgumentGroup) -> None:
     run.add_argument("--data", metavar="DIR", help=DATA_HELP)
-    run.add_argument("--label-by", choices=LABEL_RULES, default="auto", help=LABEL_HELP)
+    run.add_argument("--label-by", choices=LABEL_RULES, help=LABEL_HELP)
     _extension_args(run)
     run.add_argument(
         "--iterations",
@@ -151,7 +150,7 @@ def _run_args(run: argparse._ArgumentGroup) -> None:
 
 
 def _training_args(g: argparse._ArgumentGroup) -> None:
-    g.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd", help="default: sgd (plain GD)")
+    g.add_argument("--optimizer", choices=OPTIMIZERS, help="default: sgd (plain GD)")
     g.add_argument("--momentum", type=_non_negative_float("--momentum"), help="sgd momentum (default: 0)")
     g.add_argument(
         "--weight-decay",
@@ -166,11 +165,19 @@ def _training_args(g: argparse._ArgumentGroup) -> None:
         type=_positive_int,
         help="passes over the training set (default: 2500; not with --iterations)",
     )
-    g.add_argument("--dropout", type=float, default=0.0, help="dropout after every hidden ReLU (default: 0)")
+    g.add_argument("--dropout", type=float, help="dropout after every hidden ReLU (default: 0)")
     g.add_argument(
         "--checkpoint",
         action="store_true",
-        help="write OUT/checkpoint.npz after every epoch (and on Ctrl-C), for --resume",
+        help="write OUT/checkpoint.npz for --resume: after the first epoch, then at most every "
+        "--checkpoint-every seconds, after the last epoch and on Ctrl-C",
+    )
+    g.add_argument(
+        "--checkpoint-every",
+        type=_non_negative_float("--checkpoint-every"),
+        default=5.0,
+        metavar="SECONDS",
+        help="the least time between two checkpoints (default: 5; 0: after every epoch)",
     )
     g.add_argument(
         "--fast",
@@ -182,8 +189,7 @@ def _training_args(g: argparse._ArgumentGroup) -> None:
     g.add_argument(
         "--resume",
         metavar="FILE",
-        help="continue from a checkpoint.npz of the same network; its lr, momentum and weight decay "
-        "are kept (giving other values is an error); --iterations/--epochs count the total",
+        help=f"{RESUME_RULE}; --iterations/--epochs count the total",
     )
 
 

@@ -171,3 +171,72 @@ def test_the_checkpoint_rate_is_checked() -> None:
     for bad in (-1.0, float("nan"), float("inf"), "5"):
         with pytest.raises((ValueError, TypeError), match=r"^ModelCheckpoint: every must be"):
             ModelCheckpoint("x.npz", every=bad)  # type: ignore[arg-type]
+
+
+# -- the command lines ------------------------------------------------------------------------------------
+
+
+def ctrl_c_at(monkeypatch: pytest.MonkeyPatch, at: int) -> None:
+    """Press Ctrl-C (a real SIGINT) at the end of the ``at``-th training step of the next command."""
+    from tinygrad_np.train.state import CallbackList
+
+    call, steps = CallbackList.call, [0]
+
+    def spy(self, hook, state, *args):  # type: ignore[no-untyped-def]
+        call(self, hook, state, *args)
+        if hook == "on_batch_end":
+            steps[0] += 1
+            if steps[0] == at:
+                signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(CallbackList, "call", spy)
+
+
+def _same_outputs(a: Path, b: Path, curve: str) -> None:
+    import json
+
+    wa, wb = tnp.load(a / "weights.npz"), tnp.load(b / "weights.npz")
+    assert wa.keys() == wb.keys()
+    for k in wa:
+        np.testing.assert_array_equal(wa[k], wb[k], err_msg=k)
+    ma, mb = (json.loads((d / "metrics.json").read_text()) for d in (a, b))
+    assert ma[curve] == mb[curve]
+
+
+@pytest.fixture
+def cat_h5(tmp_path: Path) -> Path:
+    """train/test_catvnoncat.h5 with 6 and 4 random 64x64 pictures."""
+    h5py = pytest.importorskip("h5py")
+    pytest.importorskip("matplotlib")
+    root = tmp_path / "h5"
+    root.mkdir()
+    rng = np.random.default_rng(1)
+    for split, m in (("train", 6), ("test", 4)):
+        with h5py.File(root / f"{split}_catvnoncat.h5", "w") as f:
+            f[f"{split}_set_x"] = rng.integers(0, 256, (m, 64, 64, 3), dtype=np.uint8)
+            f[f"{split}_set_y"] = np.arange(m) % 2
+            f["list_classes"] = np.array([b"non-cat", b"cat"])
+    return root
+
+
+@pytest.mark.parametrize(
+    "recipe", [["--iterations", "4"], ["--batch-size", "4", "--epochs", "2", "--optimizer", "adam"]],
+    ids=["full-batch", "mini-batch"],
+)  # fmt: skip
+def test_cat_cli_ctrl_c_at_every_step_then_resume_is_bit_identical(
+    cat_h5: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    recipe: list[str],
+) -> None:  # fmt: skip
+    from models.cat.cli import main
+
+    base = ["train", "--data", str(cat_h5), "--model", "two-layer", "--lr", "0.05", "--dropout", "0.2",
+            *recipe, "--checkpoint", "--checkpoint-every", "0"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "ref")]) == 0
+    for at in (1, 2, 3):  # each run has 4 steps: full batch 4 x 1, mini-batch 2 x (4 + 2)
+        out = tmp_path / f"at{at}"
+        with monkeypatch.context() as m:
+            ctrl_c_at(m, at)
+            assert main([*base, "--out", str(out)]) == 130
+        assert f"--resume {out / 'checkpoint.npz'}" in capsys.readouterr().err
+        assert main([*base, "--out", str(out), "--resume", str(out / "checkpoint.npz")]) == 0, capsys.readouterr()
+        _same_outputs(tmp_path / "ref", out, "costs")
