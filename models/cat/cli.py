@@ -10,6 +10,10 @@ import argparse
 from collections.abc import Sequence
 
 import tinygrad_np as tnp
+from models.cli_args import non_negative_float as _non_negative_float
+from models.cli_args import non_negative_int as _non_negative_int
+from models.cli_args import positive_float as _positive_float
+from models.cli_args import positive_int as _positive_int
 from models.resume_settings import RESUME_RULE
 from models.run_command import run_command
 from tinygrad_np.optim import OPTIMIZERS
@@ -116,9 +120,7 @@ def _network_args(net: argparse._ArgumentGroup) -> None:
         metavar="S",
         help="course and normal inits: randn(out, in) * S for every layer (e.g. 0.01)",
     )
-    net.add_argument(
-        "--seed", type=_non_negative_int("--seed"), help="random seed of the init (default: 1)"
-    )
+    net.add_argument("--seed", type=_non_negative_int("--seed"), help="random seed of the init (default: 1)")
     net.add_argument(
         "--dtype",
         choices=("float64", "float32"),
@@ -206,61 +208,6 @@ def _extension_args(parser: argparse._ActionsContainer) -> None:
         metavar="EXTS",
         help="with --label-by extension: the non-cat file types (default: jpg,jpeg)",
     )
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _non_negative_int(flag: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = -1
-        top = 2**32 - 1 if flag == "--seed" else None  # np.random.seed's range
-        if value < 0 or (top is not None and value > top):
-            rule = "an integer from 0 to 2**32 - 1" if top else "a whole number >= 0"
-            raise argparse.ArgumentTypeError(f"{flag} must be {rule}, got {text!r}")
-        return value
-
-    return parse
-
-
-def _number(flag: str, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{flag} must be a number, got {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"{flag} must be finite, got {text!r}")
-    return value
-
-
-def _positive_float(flag: str):
-    def parse(text: str) -> float:
-        value = _number(flag, text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{flag} must be positive, got {text!r}")
-        return value
-
-    return parse
-
-
-def _non_negative_float(flag: str):
-    def parse(text: str) -> float:
-        value = _number(flag, text)
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{flag} must be at least 0, got {text!r}")
-        return value
-
-    return parse
 
 
 def _layer_sizes(text: str) -> list[int]:

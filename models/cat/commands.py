@@ -185,7 +185,13 @@ def _write_pictures(
     title = f"{recipe['model']} model, learning rate = {recipe['lr']}"
     unit = "iteration" if args.batch_size is None else "epoch"
     interrupted = history.stop_reason == "interrupted"
-    save_cost_curve(history.history.get("loss", []), out / "cost_curve.png", title=title, unit=unit, interrupted=interrupted)
+    save_cost_curve(
+        history.history.get("loss", []),
+        out / "cost_curve.png",
+        title=title,
+        unit=unit,
+        interrupted=interrupted,
+    )
     save_mislabelled(
         data.images_test, data.y_test, prob_test, data.classes, out / "mislabelled.png", names=data.names_test
     )
