@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--picture",
         metavar="FILE",
-        help="where --show writes its PNG (default: test_picture_N.png in the current folder)",
+        help="where --show writes its PNG (default: test_picture_N.png beside the weights)",
     )
     p = sub.add_parser(
         "predict",

@@ -266,7 +266,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         k = args.show
         text = caption(int(data.y_test[k, 0]), float(probs["test"][k, 0]), data.classes)
-        target = Path(args.picture or f"test_picture_{k}.png")
+        target = Path(args.picture) if args.picture else Path(args.weights).parent / f"test_picture_{k}.png"
         save_captioned(data.images_test[k], text, target, name=data.names_test[k])
         print(f"Test picture {k} ({data.names_test[k]}): {' / '.join(text.splitlines())}; wrote {target}")
     return 0

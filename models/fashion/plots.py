@@ -26,7 +26,8 @@ def save_curves(
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-        ax.legend()
+        if ax.get_lines():  # (none after a Ctrl-C in the first epoch)
+            ax.legend()
     _save(fig, path)
 
 

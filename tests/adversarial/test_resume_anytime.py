@@ -192,6 +192,16 @@ def ctrl_c_at(monkeypatch: pytest.MonkeyPatch, at: int) -> None:
     monkeypatch.setattr(CallbackList, "call", spy)
 
 
+def no_pictures(m: pytest.MonkeyPatch) -> None:
+    """The run folders' PNGs (matplotlib, most of a small run's time) are not what these tests check."""
+    import models.cat.plots as cat_plots
+    import models.fashion.train_cmd as train_cmd
+
+    for name in ("save_cost_curve", "save_mislabelled", "save_captioned"):
+        m.setattr(cat_plots, name, lambda *args, **kwargs: None)
+    m.setattr(train_cmd, "_pictures", lambda *args: ["weights.npz"])
+
+
 def _same_outputs(a: Path, b: Path, curve: str) -> None:
     import json
 
@@ -229,6 +239,7 @@ def test_cat_cli_ctrl_c_at_every_step_then_resume_is_bit_identical(
 ) -> None:  # fmt: skip
     from models.cat.cli import main
 
+    no_pictures(monkeypatch)
     base = ["train", "--data", str(cat_h5), "--model", "two-layer", "--lr", "0.05", "--dropout", "0.2",
             *recipe, "--checkpoint", "--checkpoint-every", "0"]  # fmt: skip
     assert main([*base, "--out", str(tmp_path / "ref")]) == 0
@@ -240,3 +251,31 @@ def test_cat_cli_ctrl_c_at_every_step_then_resume_is_bit_identical(
         assert f"--resume {out / 'checkpoint.npz'}" in capsys.readouterr().err
         assert main([*base, "--out", str(out), "--resume", str(out / "checkpoint.npz")]) == 0, capsys.readouterr()
         _same_outputs(tmp_path / "ref", out, "costs")
+
+
+@pytest.mark.parametrize(
+    "recipe", [["--batch-size", "80", "--epochs", "3"], ["--batch-size", "30", "--epochs", "2"]],
+    ids=["full-batch", "mini-batch"],
+)  # fmt: skip
+def test_fashion_cli_ctrl_c_at_every_step_then_resume_is_bit_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], recipe: list[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    from idxfiles import write_fashion_folder
+
+    from models.fashion.cli import main
+
+    no_pictures(monkeypatch)
+    data = write_fashion_folder(tmp_path / "fm", n_train=100, n_test=10)
+    base = ["train", "--data", str(data), "--val-size", "20", "--hidden", "16", "--dropout", "0.2",
+            "--lr", "0.01", *recipe, "--checkpoint", "--checkpoint-every", "0"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "ref")]) == 0
+    steps = 3 if "80" in recipe else 2 * 3  # 80 training images: 3 x 1 batch, or 2 x (30 + 30 + 20)
+    for at in range(1, steps):
+        out = tmp_path / f"at{at}"
+        with monkeypatch.context() as m:
+            ctrl_c_at(m, at)
+            assert main([*base, "--out", str(out)]) == 130
+        assert f"--resume {out / 'checkpoint.npz'}" in capsys.readouterr().err
+        assert main([*base, "--out", str(out), "--resume", str(out / "checkpoint.npz")]) == 0, capsys.readouterr()
+        _same_outputs(tmp_path / "ref", out, "validation")
