@@ -279,3 +279,38 @@ def test_fashion_cli_ctrl_c_at_every_step_then_resume_is_bit_identical(
         assert f"--resume {out / 'checkpoint.npz'}" in capsys.readouterr().err
         assert main([*base, "--out", str(out), "--resume", str(out / "checkpoint.npz")]) == 0, capsys.readouterr()
         _same_outputs(tmp_path / "ref", out, "validation")
+
+
+@pytest.mark.slow
+def test_a_real_ctrl_c_to_the_cat_command_then_resume_is_bit_identical(
+    cat_h5: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one subprocess: a real SIGINT at whatever moment training has reached, then the same command
+    with --resume, against the same run never interrupted (in-process)."""
+    import os
+    import subprocess
+    import sys
+
+    from models.cat.cli import main
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "run"
+    base = ["train", "--data", str(cat_h5), "--model", "two-layer", "--lr", "0.05", "--checkpoint"]
+    cmd = [sys.executable, "-u", "-m", "models.cat", *base, "--iterations", "1000000", "--print-every", "1"]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen([*cmd, "--out", str(out)], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("Cost after iteration 5:"):
+            break
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    done = int(load_checkpoint(out / "checkpoint.npz")["epoch"])
+    assert done >= 6 and int(load_checkpoint(out / "checkpoint.npz")["step_in_epoch"]) == 0
+    total = ["--iterations", str(done + 2)]
+    no_pictures(monkeypatch)
+    assert main([*base, *total, "--out", str(out), "--resume", str(out / "checkpoint.npz")]) == 0
+    assert main([*base, *total, "--out", str(tmp_path / "ref")]) == 0
+    _same_outputs(tmp_path / "ref", out, "costs")
