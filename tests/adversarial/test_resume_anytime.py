@@ -109,6 +109,26 @@ def test_a_checkpoint_saved_after_an_epochs_last_step_resumes_bit_identical(tmp_
         _same(reference, _run(ckpt, full=full, epochs=3, resume=True))
 
 
+class DoubleCtrlC(CtrlC):
+    def on_batch_end(self, state, loss) -> None:  # type: ignore[no-untyped-def]
+        self.steps += 1
+        if self.steps == self.at:
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)  # the second stops at once: KeyboardInterrupt
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["full-batch", "mini-batch"])
+def test_a_double_ctrl_c_leaves_a_checkpoint_that_resumes_bit_identical(tmp_path: Path, full: bool) -> None:
+    """A second Ctrl-C stops without writing: the checkpoint left is the last one written, and it resumes."""
+    per_epoch = 1 if full else 3
+    reference = _run(tmp_path / "ref.npz", full=full, epochs=3)
+    for at in range(per_epoch + 1, 3 * per_epoch):
+        ckpt = tmp_path / f"d{at}.npz"
+        with pytest.raises(KeyboardInterrupt):
+            _run(ckpt, full=full, epochs=3, ctrl_c=DoubleCtrlC(at=at))
+        _same(reference, _run(ckpt, full=full, epochs=3, resume=True))
+
+
 def test_ctrl_c_in_the_last_step_of_the_run_completes_it(tmp_path: Path) -> None:
     reference = _run(tmp_path / "ref.npz", full=True, epochs=3)
     run = _run(tmp_path / "last.npz", full=True, epochs=3, ctrl_c=CtrlC(at=3))
