@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
@@ -44,6 +45,13 @@ class Optimizer:
     """
 
     _STATE: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Each subclass's ``step`` first bumps the ``_version`` of the parameters it updates (those
+        with a gradient), so a graph that saved their old values refuses to backward (function.py)."""
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _counted(cls.__dict__["step"])  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Parameter], lr: float) -> None:
         self.params: list[Parameter] = list(params)
@@ -110,6 +118,9 @@ class Optimizer:
         names, shapes and dtypes, finite); a bad state raises naming the key and leaves the
         optimiser unchanged."""
         who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, Mapping):
+            got = f"a {type(state).__name__}"
+            raise fail(who, "state", "be a mapping (a dict, as state_dict() returns)", got, error=TypeError)
         saved_type = np.asarray(state.get("type", "?"))
         if saved_type.shape != () or str(saved_type) != type(self).__name__:
             raise fail(
@@ -185,6 +196,19 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr}, {len(self.params)} parameters)"
+
+
+def _counted(step: Any) -> Any:
+    """``step`` that first counts the change it makes: ``p._version += 1`` for each updated parameter."""
+
+    @functools.wraps(step)
+    def counted_step(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        for p in self.params:
+            if p.grad is not None:
+                p._version += 1
+        return step(self, *args, **kwargs)
+
+    return counted_step
 
 
 def _setting(who: str, key: str, value: Any, current: Any) -> Any:
