@@ -39,6 +39,7 @@ from .autograd import (
 from .data import BatchIterator, epoch_batches, minibatches
 from .gradcheck import GradcheckReport, gradcheck
 from .nn import (
+    GELU,
     AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
@@ -47,8 +48,10 @@ from .nn import (
     Conv2d,
     CrossEntropyLoss,
     Dropout,
+    Embedding,
     Flatten,
     Layer,
+    LayerNorm,
     LeakyReLU,
     Linear,
     LogSoftmax,
@@ -57,6 +60,7 @@ from .nn import (
     Module,
     ModuleList,
     MSELoss,
+    MultiheadAttention,
     Parameter,
     ReLU,
     Sequential,
@@ -84,6 +88,7 @@ from .train import (
 __version__ = "0.2.0"
 
 __all__ = [
+    "GELU",
     "SGD",
     "Adam",
     "AdamW",
@@ -99,11 +104,13 @@ __all__ = [
     "CrossEntropyLoss",
     "Dropout",
     "EarlyStopping",
+    "Embedding",
     "Flatten",
     "Function",
     "GradcheckReport",
     "History",
     "Layer",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -113,6 +120,7 @@ __all__ = [
     "ModelCheckpoint",
     "Module",
     "ModuleList",
+    "MultiheadAttention",
     "Optimizer",
     "Parameter",
     "ReLU",

@@ -1,10 +1,15 @@
 """The library's random numbers: ``tnp.manual_seed(s)`` seeds every layer built without an explicit
 ``rng`` (their weights, and Dropout's masks), as ``torch.manual_seed`` does; an explicit ``rng`` (a
-Generator, a legacy RandomState, or an int seed) always wins."""
+Generator, a legacy RandomState, or an int seed) always wins.
+
+A Generator's state saves as JSON in a 0-d unicode array (``generator_state``; npz-safe, no pickle) and
+loads back (``generator_from_state``): fit()'s checkpoints and a DataLoader's ``state_dict`` use these."""
 
 from __future__ import annotations
 
+import json
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -41,3 +46,54 @@ def generator(who: str, rng: Seed) -> np.random.Generator | np.random.RandomStat
         return np.random.default_rng(int(rng))
     rule = "be an np.random.Generator, a RandomState, an int seed or None"
     raise fail(who, "rng", rule, type(rng).__name__, "e.g. rng=np.random.default_rng(0)", TypeError)
+
+
+# -- a Generator's state as JSON ------------------------------------------------------------------
+
+# Data read from a file never chooses code to run: only these bit generators can be rebuilt.
+BIT_GENERATORS = {
+    cls.__name__: cls
+    for cls in (np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937, np.random.Philox, np.random.SFC64)
+}
+
+
+def _encode(obj: Any) -> Any:
+    if isinstance(obj, np.ndarray):
+        return {"__ndarray__": obj.tolist(), "dtype": str(obj.dtype)}
+    if isinstance(obj, dict):
+        return {k: _encode(v) for k, v in obj.items()}
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def _decode(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        if "__ndarray__" in obj:
+            return np.array(obj["__ndarray__"], dtype=np.dtype(obj["dtype"]))
+        return {k: _decode(v) for k, v in obj.items()}
+    return obj
+
+
+def generator_state(rng: np.random.Generator) -> np.ndarray:
+    """The bit generator state of ``rng`` as JSON in a 0-d unicode array (npz-safe, no pickle)."""
+    return np.array(json.dumps(_encode(rng.bit_generator.state)))
+
+
+def generator_from_state(
+    state: np.ndarray, who: str = "rng", error: type = ValueError
+) -> np.random.Generator:
+    """A new Generator in the saved state, of one of the allow-listed bit generator types (``who``
+    names the entry in errors, e.g. "runs/last.npz: rng/fit"; ``error`` is the class raised)."""
+    try:
+        decoded = _decode(json.loads(str(state)))
+        kind = decoded.get("bit_generator") if isinstance(decoded, dict) else None
+        bit_generator = BIT_GENERATORS[kind]() if kind in BIT_GENERATORS else None
+        if bit_generator is not None:
+            bit_generator.state = decoded
+    except (ValueError, TypeError, KeyError) as e:
+        raise fail(who, "the entry", "be a valid random generator state", f"one that does not load ({e})",
+                   error=error) from None  # fmt: skip
+    if bit_generator is None:
+        raise fail(who, "bit_generator", f"be one of {sorted(BIT_GENERATORS)}", repr(kind), error=error)
+    return np.random.Generator(bit_generator)

@@ -74,7 +74,11 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
         got = f"{e.strerror or e} (nothing was written)"
         raise fail(path, "its folder", "be creatable", got, error=type(e)) from e
     remove_stale(directory)
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix="-" + os.path.basename(path), dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix="-" + os.path.basename(path), dir=directory)
+    except OSError as e:  # a folder that cannot hold new files (/proc, read-only, no permission)
+        got = f"{e.strerror or e} when creating a file in {directory} (nothing was written)"
+        raise fail(path, "the file", "be writable", got, error=type(e)) from e
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
@@ -88,7 +92,8 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        if isinstance(e, OSError) and e.errno is not None and e.filename is None:
+        # The system's errors name the temporary file (or nothing): name the target instead.
+        if isinstance(e, OSError) and e.errno is not None and e.filename in (None, tmp, path):
             got = f"{e.strerror} (nothing was changed)"
             raise fail(path, "the file", "be writable", got, error=type(e)) from e
         raise

@@ -1,5 +1,7 @@
 """examples/cat_classifier.ipynb: train the course's cat model, plot the cost, look at its mistakes."""
 
+from . import REPOSITORY_CELL
+
 CELLS = [
     (
         "md",
@@ -15,6 +17,7 @@ course's 2500 so that it runs in a few seconds; the accuracies are then lower th
 206/209 and 40/50.
 """,
     ),
+    REPOSITORY_CELL,
     (
         "code",
         """

@@ -1,5 +1,7 @@
 """examples/step_by_step.ipynb: the course's nine steps, each done by the framework's objects."""
 
+from . import REPOSITORY_CELL
+
 CELLS = [
     (
         "md",
@@ -25,6 +27,7 @@ below (the course's step-8 test case uses caches that no forward pass produces, 
 reproduce its printout).
 """,
     ),
+    REPOSITORY_CELL,
     (
         "code",
         """
@@ -268,8 +271,12 @@ ax1.plot(costs); ax1.set_xlabel("iteration"); ax1.set_ylabel("cost"); ax1.set_ti
 grid = np.stack(np.meshgrid(np.linspace(-1, 1, 100), np.linspace(-1, 1, 100)), -1).reshape(-1, 2)
 ax2.contourf(grid[:, 0].reshape(100, 100), grid[:, 1].reshape(100, 100),
              clf(grid).reshape(100, 100), levels=20, cmap="RdBu", alpha=0.6)
-ax2.scatter(points[:, 0], points[:, 1], c=labels[:, 0], cmap="RdBu", edgecolors="k", s=12)
-ax2.set_title("P(class 1) and the data"); ax2.set_aspect("equal")
+for k, colour, marker in ((0, "gold", "s"), (1, "limegreen", "o")):  # bright on the red and blue shading
+    inside = labels[:, 0] == k
+    ax2.scatter(points[inside, 0], points[inside, 1], c=colour, marker=marker, s=18, edgecolors="k",
+                linewidths=0.4, label=f"class {k}")
+ax2.legend(loc="upper right", framealpha=0.9)
+ax2.set_title("P(class 1) (blue: high) and the data"); ax2.set_aspect("equal")
 plt.show()
 assert costs[-1] < 0.5 * costs[0]
 """,

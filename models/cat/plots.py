@@ -21,6 +21,13 @@ def _figure(width: float, height: float):
     return fig
 
 
+def integer_ticks(ax) -> None:
+    """Ticks on whole numbers only along x (iterations, epochs): one epoch is not drawn from 0.94 to 1.06."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+
+
 def _save(fig, path: str | os.PathLike[str]) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)  # a new folder is created, as for checkpoints
     with atomic_write(path) as f:
@@ -53,6 +60,7 @@ def save_cost_curve(
         )
         title = f"{title} (interrupted)" if title else "interrupted"
     ax.set_xlabel(unit)
+    integer_ticks(ax)
     ax.set_ylabel("cost (binary cross-entropy)")
     ax.set_title(title)
     ax.grid(alpha=0.3)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,27 @@ PRESETS: dict[str, tuple[tuple[int, ...], str | float]] = {
     "two-layer": (TWO_LAYER_DIMS, 0.01),
 }
 DEFAULTS = {"lr": 0.0075, "momentum": 0.0, "weight_decay": 0.0, "epochs": 2500}
+# The settings a checkpoint records and a resume keeps (models/resume_settings.py), with their options
+# and the defaults of a new run (lr, momentum, weight decay: DEFAULTS, in resolve_recipe).
+RESUMED = {
+    "lr": "--lr", "momentum": "--momentum", "weight_decay": "--weight-decay", "optimizer": "--optimizer",
+    "batch_size": "--batch-size", "seed": "--seed", "init": "--init", "dropout": "--dropout",
+    "dtype": "--dtype", "label_by": "--label-by",
+}  # fmt: skip
+RESUMED_DEFAULTS = {"optimizer": "sgd", "seed": 1, "init": "course", "dropout": 0.0, "dtype": "float64",
+                    "label_by": "auto"}  # fmt: skip
+
+
+def resolve_settings(args: argparse.Namespace) -> None:
+    """The settings of ``RESUMED`` from ``--resume``'s checkpoint, or the options, or the defaults."""
+    from models.resume_settings import resolve_settings as resolve
+
+    resolve(args, RESUMED, RESUMED_DEFAULTS)
+
+
+def recorded_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """What ``--checkpoint`` records for a resume: every setting of ``RESUMED`` as resolved."""
+    return {key: getattr(args, key) for key in RESUMED}
 
 
 def resolve_recipe(args: argparse.Namespace) -> dict[str, Any]:
@@ -65,7 +88,7 @@ def resolve_recipe(args: argparse.Namespace) -> dict[str, Any]:
 
 def load_data(args: argparse.Namespace, dtype: Any) -> CatData:
     """The data of ``--data`` labelled by ``--label-by``; ValueError for a split with one class."""
-    from tinygrad_np.data.datasets import load_dataset
+    from tinygrad_np.data.datasets import SkippedFilesWarning, load_dataset
 
     options: dict[str, Any] = {}
     if args.label_by == "extension":
@@ -73,7 +96,14 @@ def load_data(args: argparse.Namespace, dtype: Any) -> CatData:
             "cat_extensions": _exts(args.cat_extensions),
             "noncat_extensions": _exts(args.noncat_extensions),
         }
-    data = load_dataset(args.data, dtype=dtype, label_by=args.label_by, **options)
+    with warnings.catch_warnings(record=True) as caught:  # files skipped in image folders: say so
+        warnings.simplefilter("always", SkippedFilesWarning)
+        data = load_dataset(args.data, dtype=dtype, label_by=args.label_by, **options)
+    for w in caught:
+        if issubclass(w.category, SkippedFilesWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     for split, y in (("train", data.y_train), ("test", data.y_test)):
         counts = np.bincount(y[:, 0].astype(int), minlength=2)
         if (counts == 0).any():
@@ -100,9 +130,9 @@ def class_counts(data: CatData, label_by: str = "auto") -> str:
     return ", ".join(parts) + f" (labelled by {rule})"
 
 
-def check_resume(args: argparse.Namespace, recipe: dict[str, Any], model: tnp.Layer) -> dict[str, Any]:
-    """Check ``--resume FILE`` against this run before anything trains; returns the recipe values the
-    checkpoint decides (lr, momentum, weight decay: kept from the checkpoint, as fit() restores them)."""
+def check_resume(args: argparse.Namespace, recipe: dict[str, Any], model: tnp.Layer) -> None:
+    """Check ``--resume FILE``'s network and epochs against this run before anything trains (its
+    settings were taken or checked by :func:`resolve_settings`)."""
     path = args.resume
     arrays = tnp.load_checkpoint(path)
     saved = {k[len("model/") :]: v.shape for k, v in arrays.items() if k.startswith("model/")}
@@ -118,20 +148,6 @@ def check_resume(args: argparse.Namespace, recipe: dict[str, Any], model: tnp.La
             f"{path}: the checkpoint has completed {epoch} epochs; --iterations/--epochs count the total, "
             f"so give more than {epoch} to train further"
         )
-    used: dict[str, Any] = {}
-    for key, flag in (("lr", "--lr"), ("momentum", "--momentum"), ("weight_decay", "--weight-decay")):
-        stored = arrays.get(f"optimizer/hparams/{key}")
-        if stored is None:
-            continue
-        value = float(stored)
-        given = getattr(args, key)
-        if given is not None and given != value:
-            raise ValueError(
-                f"{flag} {given} differs from the checkpoint's {value}; a resumed run continues with the "
-                f"checkpoint's settings: drop {flag} (or start a new run)"
-            )
-        used[key] = value
-    return used
 
 
 def _dims(shapes: dict[str, tuple[int, ...]]) -> str:

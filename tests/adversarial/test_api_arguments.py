@@ -168,8 +168,13 @@ def test_schedule_sets_lr_through_the_check() -> None:
     sched = tnp.optim.LambdaLR(opt, lambda epoch: 1.0 - epoch)  # negative from epoch 2
     sched.step()
     assert opt.lr == 0.0
-    with pytest.raises(ValueError, match="SGD: lr must be a finite number"):
-        sched.step()
+    with pytest.raises(ValueError, match=r"LambdaLR: lr_lambda\(2\) must return a finite number in \[0, inf\], got -1"):
+        sched.step()  # (issue 18: the schedule names itself; it used to fail as "SGD: lr must ...")
+    assert opt.lr == 0.0 and sched.last_epoch == 1
+    overflowing = tnp.optim.ExponentialLR(tnp.SGD(params(), lr=0.1), gamma=1e200)
+    overflowing.step()
+    with pytest.raises(ValueError, match=r"SGD: param_groups\[0\]\['lr'\] must be a finite number"):
+        overflowing.step()  # 0.1 * 1e400: what a schedule sets still goes through the optimiser's check
 
 
 # -- Optimizer.load_state_dict -----------------------------------------------------------------------

@@ -235,7 +235,8 @@ def test_image_folder_by_name_and_subfolder(tmp_path: Path) -> None:
     (tmp_path / "train" / "README.txt").write_text("ignored: not an image extension")
     save(tmp_path / "test" / "cat" / "x.png", "P")
     save(tmp_path / "test" / "non-cat" / "cat_lookalike.png")
-    d = load_dataset(tmp_path)
+    with pytest.warns(UserWarning, match=r"train: 1 file skipped \(not read as images\): README\.txt "):
+        d = load_dataset(tmp_path)
     # sorted: Cat_2, cat1, dog, noncat12
     np.testing.assert_array_equal(d.y_train[:, 0], [1, 1, 0, 0])
     np.testing.assert_array_equal(d.y_test[:, 0], [1, 0])  # the folder wins over the name
@@ -314,7 +315,10 @@ def test_list_images_sorted_and_skipped(tmp_path: Path) -> None:
         Image.new("RGB", (4, 4)).save(tmp_path / name)
     (tmp_path / "notes.txt").write_text("x")
     (tmp_path / ".hidden.png").write_bytes(b"")
-    listing = list_images(tmp_path, "name")
+    with pytest.warns(
+        UserWarning, match=r"1 file skipped \(not read as images\): notes\.txt \(not an image by its"
+    ):
+        listing = list_images(tmp_path, "name")
     assert [p.name for p, _ in listing.items] == ["b.jpg", "cat10.png", "cat2.png"]
     assert [label for _, label in listing.items] == [0, 1, 1]
     assert [p.name for p in listing.skipped] == ["notes.txt"]

@@ -1,6 +1,8 @@
 """examples/*.ipynb are what examples/make_notebooks.py writes, and run top to bottom (nbclient + ipykernel,
-the ``test`` extra). The cat notebook needs the real data (TINYGRAD_NP_DATA) and trains 300 iterations
-when CI is set, as it says."""
+the ``test`` extra) as a learner runs them: no PYTHONPATH, the kernel in the notebook's folder (examples/:
+where Jupyter, JupyterLab and nbconvert put it, wherever they were started) or at the repository root (an
+editor set to run notebooks there). The notebook's first cell finds the clone. The cat notebook needs the
+real data (TINYGRAD_NP_DATA) and trains 300 iterations when CI is set, as it says."""
 
 from __future__ import annotations
 
@@ -26,13 +28,13 @@ def test_notebooks_match_their_generator() -> None:
         )
 
 
-def execute(name: str, monkeypatch) -> nbformat.NotebookNode:
+def execute(name: str, monkeypatch, kernel_folder: Path = EXAMPLES) -> nbformat.NotebookNode:
     monkeypatch.setenv("CI", os.environ.get("CI", "true"))  # the short run the notebook describes
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.delenv("PYTHONPATH", raising=False)  # as a learner's Jupyter: nothing points at the clone
     nb = nbformat.read(EXAMPLES / name, as_version=4)
     client = nbclient.NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(kernel_folder)}}
     )
     client.execute()
     return nb
@@ -57,8 +59,9 @@ def images(nb) -> int:
 
 
 @pytest.mark.slow
-def test_step_by_step_runs(monkeypatch) -> None:
-    nb = execute("step_by_step.ipynb", monkeypatch)
+@pytest.mark.parametrize("kernel_folder", [EXAMPLES, ROOT], ids=["examples", "root"])
+def test_step_by_step_runs(monkeypatch, kernel_folder: Path) -> None:
+    nb = execute("step_by_step.ipynb", monkeypatch, kernel_folder)
     text = outputs(nb)
     assert (
         text.count("✓ the course's printed value") >= 17

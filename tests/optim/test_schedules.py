@@ -112,3 +112,49 @@ def test_matches_torch_lr_scheduler(ours, theirs, kwargs):
         topt.step()
         sched.step()
     assert lrs == pytest.approx(expected, rel=1e-12)
+
+
+# -- nanoGPT's cosine schedule with warm-up ----------------------------------------------------------
+
+
+def _nanogpt_get_lr(it, learning_rate, min_lr, warmup_iters, lr_decay_iters):
+    """nanoGPT's train.py get_lr(it) (karpathy/nanoGPT, master), its globals made arguments."""
+    if it < warmup_iters:
+        return learning_rate * (it + 1) / (warmup_iters + 1)
+    if it > lr_decay_iters:
+        return min_lr
+    decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
+    assert 0 <= decay_ratio <= 1
+    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
+    return min_lr + coeff * (learning_rate - min_lr)
+
+
+@pytest.mark.parametrize("warmup, total", [(100, 2000), (0, 5), (3, 4), (10, 50)])
+def test_cosine_warmup_matches_nanogpt_at_every_step(warmup: int, total: int) -> None:
+    from tinygrad_np.optim.lr_scheduler import CosineWarmupLR, cosine_warmup_lr
+
+    opt = _Opt(1e-3)
+    sched = CosineWarmupLR(opt, warmup_steps=warmup, total_steps=total, min_lr=1e-4)
+    seen = _run(sched, opt, total + 20)
+    expected = [_nanogpt_get_lr(it, 1e-3, 1e-4, warmup, total) for it in range(total + 20)]
+    assert seen == expected  # the same arithmetic: equal, not approximately
+    assert [cosine_warmup_lr(it, 1e-3, 1e-4, warmup, total) for it in range(total + 20)] == expected
+    assert seen[-1] == 1e-4 and max(seen) <= 1e-3
+
+
+def test_cosine_warmup_resumes_and_checks_its_settings() -> None:
+    from tinygrad_np.optim.lr_scheduler import CosineWarmupLR
+
+    opt = _Opt(1.0)
+    full = _run(CosineWarmupLR(opt, 3, 10), opt, 12)
+    first = CosineWarmupLR(opt := _Opt(1.0), 3, 10)
+    head = _run(first, opt, 5)
+    again = CosineWarmupLR(opt2 := _Opt(7.0), 3, 10)
+    again.load_state_dict(first.state_dict())
+    assert head + _run(again, opt2, 7) == full
+    with pytest.raises(ValueError, match=r"^CosineWarmupLR: total_steps must be >= 4, got 3"):
+        CosineWarmupLR(_Opt(1.0), 3, 3)
+    with pytest.raises(TypeError, match=r"^CosineWarmupLR: warmup_steps must be an integer >= 0, got 2.5"):
+        CosineWarmupLR(_Opt(1.0), 2.5, 10)
+    with pytest.raises(ValueError, match=r"^CosineWarmupLR: min_lr must be a finite number in \[0, inf\]"):
+        CosineWarmupLR(_Opt(1.0), 3, 10, min_lr=-1.0)

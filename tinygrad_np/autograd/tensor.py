@@ -18,12 +18,13 @@ from . import engine
 from . import tensor_args as args
 from .function import Function
 from .tensor_array import ArrayMethods, Flag
+from .tensor_methods import TransformerMethods
 
 Operand = Any  # a Tensor, an ndarray or a Python number
 Real = float  # (inside Tensor, `float` is the method t.float())
 
 
-class Tensor(ArrayMethods):
+class Tensor(TransformerMethods, ArrayMethods):
     """``Tensor(data, requires_grad=False)``: ``.data`` (an ndarray), ``.grad`` (None or an ndarray
     shaped like data, set by ``backward``), ``.requires_grad``.
 

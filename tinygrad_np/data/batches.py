@@ -11,6 +11,9 @@ and each batch is a fancy-indexed copy of ``batch_size`` rows only (a view when 
 The last partial batch: when m is not a multiple of ``batch_size`` the last batch is smaller and
 is **kept** by default, so every sample is seen exactly once per epoch (PyTorch's DataLoader
 default). ``drop_last=True`` drops it, so every batch has exactly ``batch_size`` samples.
+
+The DataLoader (loader.py) batches any Dataset with the same rule (``batch_indices``) and order
+(``epoch_order``); ``BatchIterator(x, y, ...)`` is a DataLoader over ``TensorDataset(x, y)``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 
 from ..validation import check_batch, check_int, fail
 
-__all__ = ["BatchIterator", "epoch_batches", "minibatches", "num_batches"]
+__all__ = ["batch_indices", "epoch_batches", "epoch_order", "minibatches", "num_batches"]
 
 
 def num_batches(m: int, batch_size: int, drop_last: bool = False) -> int:
@@ -30,7 +33,25 @@ def num_batches(m: int, batch_size: int, drop_last: bool = False) -> int:
     return m // batch_size if drop_last else -(-m // batch_size)
 
 
-def _check(who: str, x: Any, y: Any, batch_size: Any, shuffle: bool, rng: Any) -> int:
+def epoch_order(m: int, shuffle: bool, rng: np.random.Generator | None) -> np.ndarray | None:
+    """An epoch's sample order: one permutation of the m indices drawn from ``rng`` when shuffling,
+    None (in place) otherwise. minibatches, the DataLoader and fit() all draw it here."""
+    return rng.permutation(m) if shuffle and rng is not None else None
+
+
+def batch_indices(
+    m: int, batch_size: int, order: np.ndarray | None, drop_last: bool, start: int = 0
+) -> Iterator[slice | np.ndarray]:
+    """The indices of batches number ``start``, ``start + 1``, ... of an epoch over m samples in the order
+    ``order``: slices when None (views of in-memory arrays), else pieces of ``order``. The one batching
+    rule (the last partial batch kept unless ``drop_last``) of minibatches and the DataLoader."""
+    stop = m - m % batch_size if drop_last else m
+    for first in range(start * batch_size, stop, batch_size):
+        end = min(first + batch_size, m)
+        yield slice(first, end) if order is None else order[first:end]
+
+
+def check_batches(who: str, x: Any, y: Any, batch_size: Any, shuffle: bool, rng: Any) -> int:
     """The number of samples, after checking the arguments shared by every batch iterator."""
     if shuffle and not isinstance(rng, np.random.Generator):
         raise fail(
@@ -60,8 +81,8 @@ def minibatches(
     x: (m, ...), y: (m,) or (m, 1); batches are (b, ...) and (b,) or (b, 1) with b <= batch_size.
     ``shuffle=True`` needs an explicit ``rng`` (np.random.Generator): one permutation per call.
     """
-    m = _check("minibatches", x, y, batch_size, shuffle, rng)
-    order = rng.permutation(m) if shuffle else None  # type: ignore[union-attr]  # drawn now, not at next()
+    m = check_batches("minibatches", x, y, batch_size, shuffle, rng)
+    order = epoch_order(m, shuffle, rng)  # drawn now, not at next()
     return epoch_batches(x, y, batch_size, order=order, drop_last=drop_last)
 
 
@@ -76,7 +97,7 @@ def epoch_batches(
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Batches number ``start``, ``start + 1``, ... of one epoch in the sample order ``order`` (None:
     in place, as views). fit() resumes an interrupted epoch with ``start``."""
-    m = _check("epoch_batches", x, y, batch_size, False, None)
+    m = check_batches("epoch_batches", x, y, batch_size, False, None)
     check_int("epoch_batches", "start", start, minimum=0)
     if order is not None and np.shape(order) != (m,):
         raise fail(
@@ -91,51 +112,5 @@ def epoch_batches(
 def _batches(
     x: np.ndarray, y: np.ndarray, batch_size: int, order: np.ndarray | None, drop_last: bool, start: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    m = len(x)
-    stop = m - m % batch_size if drop_last else m
-    for first in range(start * batch_size, stop, batch_size):
-        end = min(first + batch_size, m)
-        if order is None:
-            yield x[first:end], y[first:end]
-        else:
-            idx = order[first:end]
-            yield x[idx], y[idx]
-
-
-class BatchIterator:
-    """Re-iterable version of :func:`minibatches`: each ``iter()`` is one new epoch.
-
-    ``len()`` is the number of batches per epoch. The rng is shared across epochs, so a seeded
-    Generator gives the same sequence of epochs on every run.
-    """
-
-    def __init__(
-        self,
-        x: np.ndarray,
-        y: np.ndarray,
-        batch_size: int,
-        *,
-        shuffle: bool = False,
-        rng: np.random.Generator | None = None,
-        drop_last: bool = False,
-    ) -> None:
-        self.m = _check("BatchIterator", x, y, batch_size, shuffle, rng)
-        self.x, self.y = x, y
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.rng = rng
-        self.drop_last = drop_last
-
-    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        return minibatches(
-            self.x, self.y, self.batch_size, shuffle=self.shuffle, rng=self.rng, drop_last=self.drop_last
-        )
-
-    def __len__(self) -> int:
-        return num_batches(self.m, self.batch_size, self.drop_last)
-
-    def __repr__(self) -> str:
-        return (
-            f"BatchIterator(m={self.m}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
-            f"drop_last={self.drop_last})"
-        )
+    for idx in batch_indices(len(x), batch_size, order, drop_last, start):
+        yield x[idx], y[idx]

@@ -19,7 +19,7 @@ import numpy as np
 from ..nn.module import Layer
 from ..serialization import atomic_write
 from ..validation import fail
-from . import onnx_ops, onnx_spatial  # noqa: F401  (register the converters)
+from . import onnx_ops, onnx_spatial, onnx_transformer  # noqa: F401  (register the converters)
 from ._common import example_shape, model_dtype, require
 from ._onnx_graph import ONNX_CONVERTERS, WHO, _Graph, convert, onnx_converter
 from .trace import BATCHES, trace_model
@@ -46,7 +46,9 @@ def _output_dims(shapes: tuple[tuple[int, ...], tuple[int, ...]]) -> list[int | 
     return [a if a == b else "batch" if (a, b) == BATCHES else None for a, b in zip(at1, at2, strict=True)]
 
 
-def build_onnx(model: Layer, input_shape: Any, opset: int | None = None, *, dtype: Any = None) -> Any:
+def build_onnx(
+    model: Layer, input_shape: Any, opset: int | None = None, *, dtype: Any = None, input_dtype: Any = None
+) -> Any:
     """The ``onnx.ModelProto`` of ``model`` for inputs (batch, *input_shape), checked by
     ``onnx.checker.check_model`` (full check, with shape inference). ``to_onnx`` writes it."""
     onnx = require("onnx", WHO)
@@ -61,7 +63,7 @@ def build_onnx(model: Layer, input_shape: Any, opset: int | None = None, *, dtyp
     example = example_shape(WHO, input_shape)
     version = _opset(onnx, opset)
     dt = model_dtype(WHO, model, dtype)
-    g = _Graph(onnx, trace_model(WHO, model, example, dt), version)
+    g = _Graph(onnx, trace_model(WHO, model, example, dt, input_dtype), version)
     out = convert(g)
     if not g.nodes or not any(out in node.output for node in g.nodes):  # the input, or a constant
         out = g.node("Identity", [out], "")
@@ -72,7 +74,7 @@ def build_onnx(model: Layer, input_shape: Any, opset: int | None = None, *, dtyp
     graph = h.make_graph(
         g.nodes,
         "tinygrad_np",
-        [h.make_tensor_value_info("input", elem, ["batch", *example])],
+        [h.make_tensor_value_info("input", _input_elem(h, g, dt), ["batch", *example])],
         [h.make_tensor_value_info("output", elem, _output_dims(g.trace.shapes(g.trace.output)))],
         g.initializers,
     )
@@ -85,6 +87,10 @@ def build_onnx(model: Layer, input_shape: Any, opset: int | None = None, *, dtyp
     return proto
 
 
+def _input_elem(h: Any, g: _Graph, dt: np.dtype) -> Any:
+    return h.np_dtype_to_tensor_dtype(g.trace.input_dtype or dt)
+
+
 def to_onnx(
     model: Layer,
     path: str | os.PathLike[str],
@@ -92,6 +98,7 @@ def to_onnx(
     opset: int | None = None,
     *,
     dtype: Any = None,
+    input_dtype: Any = None,
 ) -> Any:
     """Write ``model`` to ``path`` as an ONNX model for inputs (batch, *input_shape); returns the ModelProto.
 
@@ -103,9 +110,11 @@ def to_onnx(
     statistics) and its modes, caches and buffers are left as they were. A Function without a
     converter in ``ONNX_CONVERTERS`` is an ``UnsupportedLayerError`` naming it and the layer. The
     file is written atomically (an existing file stays intact on any error).
+    ``input_dtype``: the input's dtype when it is not the model's, e.g. ``np.int64`` for the token ids
+    of a language model (input (batch, time) integers, output its logits).
     Needs the ``onnx`` package: ``pip install -e '.[onnx]'``.
     """
-    proto = build_onnx(model, input_shape, opset, dtype=dtype)
+    proto = build_onnx(model, input_shape, opset, dtype=dtype, input_dtype=input_dtype)
     if proto.ByteSize() >= 2**31:
         raise fail(WHO, "the model", "be under 2 GB (protobuf's limit)", f"{proto.ByteSize()} bytes")
     with atomic_write(path) as f:

@@ -29,7 +29,7 @@ from ..nn.shape import Flatten
 from ..nn.softmax import LogSoftmax, Softmax
 from ..nn.summary import default_input
 from ..validation import fail
-from . import torch_ops, torch_spatial  # noqa: F401  (register the converters)
+from . import torch_ops, torch_spatial, torch_transformer  # noqa: F401  (register the converters)
 from ._common import example_shape, join, model_dtype, require
 from .torch_ops import TORCH_CONVERTERS, torch_converter
 from .torch_traced import traced_module
@@ -139,7 +139,7 @@ def _batchnorm_to(torch: Any, layer: Any, path: str, child: Callable[[Layer, str
     return out
 
 
-def to_torch(model: Layer, input_shape: Any = None) -> Any:
+def to_torch(model: Layer, input_shape: Any = None, *, input_dtype: Any = None) -> Any:
     """The equivalent PyTorch model, with copies of the weights and buffers in the model's dtype.
 
     A tree of Sequentials of the library's layers gives a ``torch.nn.Sequential`` of their twins (nested
@@ -150,14 +150,15 @@ def to_torch(model: Layer, input_shape: Any = None) -> Any:
     the model's eval-mode function, so with Dropout or BatchNorm it runs in eval mode only.
 
     A Function without a converter in ``TORCH_CONVERTERS`` is an ``UnsupportedLayerError`` naming it
-    and the layer. Needs PyTorch (``pip install torch``)."""
+    and the layer. ``input_dtype``: the input's dtype when not the model's (``np.int64`` token ids: the
+    model is then traced). Needs PyTorch (``pip install torch``)."""
     torch = require("torch", "to_torch")
     if not isinstance(model, Layer):
         raise fail(
             "to_torch", "model", "be a tinygrad_np Layer or Module", type(model).__name__, error=TypeError
         )
     dtype = model_dtype("to_torch", model)  # one float32/float64 dtype, or a clear error
-    if all(type(m) in TORCH_TWINS for m in model.modules()):
+    if input_dtype is None and all(type(m) in TORCH_TWINS for m in model.modules()):
         return _twin(torch, model)
     if input_shape is None:
         input_shape = default_input(model)
@@ -166,7 +167,7 @@ def to_torch(model: Layer, input_shape: Any = None) -> Any:
                 "to_torch", "input_shape", "be given to trace this model", None, "e.g. (3, 32, 32)", TypeError
             )
     example = example_shape("to_torch", input_shape)
-    return traced_module(torch, model, trace_model("to_torch", model, example, dtype))
+    return traced_module(torch, model, trace_model("to_torch", model, example, dtype, input_dtype))
 
 
 def _twin(torch: Any, model: Layer) -> Any:

@@ -28,6 +28,7 @@ class Replay:
 
     def __init__(self, torch: Any, trace: Trace, module: Any, x: Any) -> None:
         self.torch, self.F, self.trace, self.module, self.x = torch, torch.nn.functional, trace, module, x
+        self.dtype = getattr(torch, np.dtype(trace.dtype).name)  # the model's (x may hold integer ids)
         self.outputs: dict[int, Any] = {}
 
     def ref(self, r: Ref) -> Any:
@@ -43,13 +44,13 @@ class Replay:
 
     def values(self, n: Node, arg: str) -> list[Any]:
         """The items of ``n``'s tuple input ``arg`` (Cat's and Stack's arrays), as tensors."""
-        return [self.torch.as_tensor(self._value(v), dtype=self.x.dtype) for v in n.args[arg]]
+        return [self.torch.as_tensor(self._value(v), dtype=self.dtype) for v in n.args[arg]]
 
     def _value(self, v: Any) -> Any:
         if isinstance(v, Ref):
             return self.ref(v)
         if isinstance(v, np.ndarray):
-            return self.torch.as_tensor(v, dtype=self.x.dtype)
+            return self.torch.as_tensor(v, dtype=self.dtype)
         return v.item() if isinstance(v, np.generic) else v
 
 

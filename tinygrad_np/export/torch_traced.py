@@ -102,7 +102,12 @@ def traced_module(torch: Any, model: Module, trace: Trace) -> Any:
                 UnsupportedLayerError,
             )
     out = _traced_class(torch)(model, trace)
-    x = np.random.default_rng(0).standard_normal((2, *trace.example)).astype(trace.dtype)
+    shape = (2, *trace.example)
+    x = (
+        np.zeros(shape, trace.input_dtype)
+        if trace.input_dtype is not None and trace.input_dtype.kind in "iu"
+        else (np.random.default_rng(0).standard_normal(shape).astype(trace.dtype))
+    )
     modes = [(m, m.training) for m in out.modules()]
     with torch.no_grad():
         out.eval()(torch.from_numpy(x))

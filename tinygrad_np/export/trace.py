@@ -69,6 +69,7 @@ class Trace:
     params: dict[str, Any]  # dotted name -> Parameter
     buffers: dict[str, np.ndarray]  # dotted name -> array
     fixed: dict[str, tuple[int, ...]]  # dotted name -> shape, of every parameter and buffer
+    input_dtype: np.dtype | None = None  # the input's dtype when not the model's (integer token ids)
 
     def shapes(self, ref: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The shape of ``ref`` (a Ref or a constant) in each of the two runs."""
@@ -137,7 +138,7 @@ def _run(who: str, model: Module, x: np.ndarray) -> tuple[Tensor, Tensor, list[T
             paths[id(t._ctx)] = path
             stack.extend(i for i in t._ctx.inputs if isinstance(i, Tensor))
 
-    xt = Tensor(x, requires_grad=True)
+    xt = Tensor(x, requires_grad=x.dtype.kind == "f")  # integer inputs (token ids) take no gradient
     try:
         with (
             left_as_found(model),
@@ -205,8 +206,14 @@ def _check_constants(who: str, n: Node, inputs1: list[Any], inputs2: list[Any]) 
             raise fail(who, what, "be the same for every input", got, fix, UnsupportedLayerError)
 
 
-def trace_model(who: str, model: Module, example: tuple[int, ...], dtype: np.dtype) -> Trace:
-    """The graph ``model`` computes for inputs (batch, *example) of ``dtype``, traced in eval mode."""
+def trace_model(
+    who: str, model: Module, example: tuple[int, ...], dtype: np.dtype, input_dtype: Any = None
+) -> Trace:
+    """The graph ``model`` computes for inputs (batch, *example) of ``dtype``, traced in eval mode. An
+    integer ``input_dtype`` (token ids) traces with zeros, an index valid for any Embedding."""
+    in_dt = np.dtype(dtype if input_dtype is None else input_dtype)
+    if in_dt.kind not in "fiu":
+        raise fail(who, "input_dtype", "be a float or integer dtype", str(in_dt), error=TypeError)
     _check_traceable(who, model)
     params = dict(model.named_parameters())
     buffers = dict(model.named_buffers())
@@ -214,7 +221,7 @@ def trace_model(who: str, model: Module, example: tuple[int, ...], dtype: np.dty
     classes = {path: type(m).__name__ for path, m in model.named_modules()}
     rng = np.random.default_rng(0)
     (x1, out, order1, paths), (x2, _, order2, _) = [
-        _run(who, model, rng.standard_normal((b, *example)).astype(dtype)) for b in BATCHES
+        _run(who, model, _example_input(rng, (b, *example), in_dt)) for b in BATCHES
     ]
     if [type(t._ctx) for t in order1] != [type(t._ctx) for t in order2]:
         raise fail(who, "the model's graph", "be the same for every batch size", "one that changes")
@@ -236,4 +243,12 @@ def trace_model(who: str, model: Module, example: tuple[int, ...], dtype: np.dty
     if not isinstance(output, Ref):
         raise fail(who, "the model's output", "depend on its input or parameters", "a constant")
     fixed = {k: np.shape(v.data) for k, v in params.items()} | {k: np.shape(v) for k, v in buffers.items()}
-    return Trace(nodes, output, example, dtype, params, buffers, fixed)
+    return Trace(
+        nodes, output, example, dtype, params, buffers, fixed, None if input_dtype is None else in_dt
+    )
+
+
+def _example_input(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    if dtype.kind == "f":
+        return rng.standard_normal(shape).astype(dtype)
+    return np.zeros(shape, dtype=dtype)

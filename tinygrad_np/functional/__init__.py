@@ -2,7 +2,9 @@
 
 Each calls its formula, a ``Function`` of ``tinygrad_np.ops`` (the one the layer of the same name runs),
 so its gradient is that formula's backward: activations and softmax (``activations.py``), the losses
-(``losses.py``, with the Loss classes' target checks), ``linear``, ``dropout`` and the spatial ops.
+(``losses.py``, with the Loss classes' target checks), ``linear``, ``dropout``, the spatial ops, and
+the transformer's (``transformer.py``: embedding, layer_norm, scaled_dot_product_attention; ``gelu``
+is with the activations).
 An ndarray argument is wrapped in a Tensor without grad. Stable at logits of ±1000.
 """
 
@@ -18,9 +20,10 @@ from ..ops.linear import LinearFunction
 from ..random import Seed, generator
 from ..validation import check_float_array, check_probability, fail
 from .activations import as_tensor as _t
-from .activations import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .activations import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, mse_loss
 from .spatial import avg_pool2d, batch_norm, conv2d, max_pool2d
+from .transformer import embedding, layer_norm, scaled_dot_product_attention
 
 __all__ = [
     "avg_pool2d",
@@ -30,12 +33,16 @@ __all__ = [
     "conv2d",
     "cross_entropy",
     "dropout",
+    "embedding",
+    "gelu",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
     "max_pool2d",
     "mse_loss",
     "relu",
+    "scaled_dot_product_attention",
     "sigmoid",
     "softmax",
     "softplus",

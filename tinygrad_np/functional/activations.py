@@ -10,7 +10,7 @@ from ..ops import activations as act
 from ..ops import softmax as sm
 from ..validation import check_finite_float, fail
 
-__all__ = ["as_tensor", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "softplus", "tanh"]
+__all__ = ["as_tensor", "gelu", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "softplus", "tanh"]
 
 
 def as_tensor(x: Any) -> Tensor:
@@ -36,6 +36,13 @@ def sigmoid(x: Any) -> Tensor:
 
 def tanh(x: Any) -> Tensor:
     return act.TanhFunction.apply(as_tensor(x))
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """x Φ(x) (Φ the standard normal CDF), or its tanh approximation with ``approximate="tanh"``."""
+    if approximate not in ("none", "tanh"):
+        raise fail("gelu", "approximate", "be one of ('none', 'tanh')", repr(approximate))
+    return act.GELUFunction.apply(as_tensor(x), approximate=approximate)
 
 
 def softplus(x: Any) -> Tensor:

@@ -4,12 +4,15 @@ Every layer has a ``forward`` that caches what its ``backward`` needs; ``Sequent
 """
 
 from . import init
-from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
+from .activations import GELU, LeakyReLU, ReLU, Sigmoid, Tanh
+from .attention import MultiheadAttention
 from .builders import initialize, linear_sizes, mlp
 from .container import ModuleList, Sequential
 from .conv import Conv2d
 from .cross_entropy import CrossEntropyLoss
 from .dropout import Dropout
+from .embedding import Embedding
+from .layernorm import LayerNorm
 from .linear import Linear
 from .losses import BCELoss, BCEWithLogitsLoss, Loss, MSELoss
 from .module import Layer, Module
@@ -21,6 +24,7 @@ from .softmax import LogSoftmax, Softmax
 from .state_dict import StateDictKeyError
 
 __all__ = [
+    "GELU",
     "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
@@ -29,8 +33,10 @@ __all__ = [
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Embedding",
     "Flatten",
     "Layer",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -39,6 +45,7 @@ __all__ = [
     "MaxPool2d",
     "Module",
     "ModuleList",
+    "MultiheadAttention",
     "Parameter",
     "ReLU",
     "Sequential",

@@ -1,4 +1,4 @@
-"""Element-wise activations: ReLU, LeakyReLU, Sigmoid, Tanh. Each runs its formula in
+"""Element-wise activations: ReLU, LeakyReLU, Sigmoid, Tanh, GELU. Each runs its formula in
 ``ops.activations`` (forward and backward side by side there)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Any
 
 from ..autograd.function import Function
 from ..ops import activations as fn
-from ..validation import check_finite_float
+from ..validation import check_finite_float, fail
 from .module import Module
 
 
@@ -54,3 +54,30 @@ class LeakyReLU(_Activation):
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
+
+
+GELU_APPROXIMATIONS = ("none", "tanh")
+
+
+def check_approximate(who: str, approximate: Any) -> str:
+    if approximate not in GELU_APPROXIMATIONS:
+        raise fail(who, "approximate", f"be one of {GELU_APPROXIMATIONS}", repr(approximate))
+    return str(approximate)
+
+
+class GELU(_Activation):
+    """x Φ(x), Φ the standard normal CDF (``approximate="none"``), or x/2 (1 + tanh(sqrt(2/π) (x + 0.044715
+    x³))) with ``approximate="tanh"``, as PyTorch's."""
+
+    function = fn.GELUFunction
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        self.approximate = check_approximate("GELU", approximate)
+
+    def forward(self, x: Any) -> Any:
+        self._check_input(x)
+        return self._call_function(fn.GELUFunction, x, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"

@@ -1,4 +1,4 @@
-"""The activations: ReLU, LeakyReLU, Sigmoid, Softplus, Tanh (run by the layers of the same names,
+"""The activations: ReLU, LeakyReLU, Sigmoid, Softplus, Tanh, GELU (run by the layers of the same names,
 by the Tensor methods and by ``F.*``)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
-from ..numerics import softplus_neg_abs, stable_sigmoid
+from ..numerics import normal_cdf, softplus_neg_abs, stable_sigmoid
 
 Array = np.ndarray
 
@@ -79,3 +79,42 @@ class TanhFunction(Function):
     def backward(ctx: Any, g: Array) -> tuple[Array]:
         y = ctx.saved_tensors[0]
         return (g * (1 - y * y),)
+
+
+_SQRT_2_OVER_PI = float(np.sqrt(2 / np.pi))
+_INV_SQRT_2PI = float(1 / np.sqrt(2 * np.pi))
+_GELU_CUBIC = 0.044715
+
+
+class GELUFunction(Function):
+    """x Φ(x), Φ the standard normal CDF (``approximate="none"``, with ``numerics.normal_cdf``), or
+    PyTorch's ``approximate="tanh"``: x/2 (1 + tanh(u)), u = sqrt(2/π) (x + 0.044715 x³). Any shape.
+
+        none:  dy/dx = Φ(x) + x φ(x),   φ(x) = exp(-x²/2) / sqrt(2π)
+        tanh:  dy/dx = (1 + t)/2 + x/2 (1 - t²) sqrt(2/π) (1 + 3 · 0.044715 x²),   t = tanh(u)
+    """
+
+    @staticmethod
+    def forward(ctx: Any, a: Array, *, approximate: str = "none") -> Array:
+        dt = a.dtype.type
+        if approximate == "tanh":
+            t = np.tanh(dt(_SQRT_2_OVER_PI) * (a + dt(_GELU_CUBIC) * a * a * a))
+            ctx.save_for_backward(a, t, approximate)
+            return dt(0.5) * a * (1 + t)
+        cdf = normal_cdf(a)
+        ctx.save_for_backward(a, cdf, approximate)
+        return a * cdf
+
+    @staticmethod
+    def backward(ctx: Any, g: Array) -> tuple[Array]:
+        a, c, approximate = ctx.saved_tensors
+        dt = a.dtype.type
+        if approximate == "tanh":
+            du = dt(_SQRT_2_OVER_PI) * (1 + dt(3 * _GELU_CUBIC) * a * a)
+            return (g * (dt(0.5) * (1 + c) + dt(0.5) * a * (1 - c * c) * du),)
+        pdf = np.exp(a * a * dt(-0.5))
+        pdf *= dt(_INV_SQRT_2PI)
+        pdf *= a
+        pdf += c  # Φ(x) + x φ(x)
+        pdf *= g
+        return (pdf,)

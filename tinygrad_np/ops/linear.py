@@ -31,7 +31,10 @@ class MatMul(Function):
         g2 = np.expand_dims(g2, -2) if a.ndim == 1 else g2
         da, db = ctx.needs_input_grad
         ga = g2 @ np.swapaxes(b2, -1, -2) if da else None  # dL/da = g b^T
-        gb = np.swapaxes(a2, -1, -2) @ g2 if db else None  # dL/db = a^T g
+        if db and b.ndim == 2 and a2.ndim > 2:  # one matrix b shared by a batch: one product, no batch to sum
+            gb = a2.reshape(-1, a2.shape[-1]).T @ g2.reshape(-1, g2.shape[-1])
+        else:
+            gb = np.swapaxes(a2, -1, -2) @ g2 if db else None  # dL/db = a^T g
         if ga is not None and a.ndim == 1:
             ga = ga[..., 0, :]
         if gb is not None and b.ndim == 1:

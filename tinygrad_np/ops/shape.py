@@ -63,8 +63,19 @@ class GetItem(Function):
     def backward(ctx: Any, g: Array) -> tuple[Array]:
         shape, dtype, index = ctx.saved_tensors
         out = np.zeros(shape, dtype=np.result_type(dtype, g.dtype))
-        np.add.at(out, index, g)
+        if _basic(index):  # slices and ints pick each element at most once: plain assignment
+            out[index] = g
+        else:
+            np.add.at(out, index, g)
         return (out,)
+
+
+def _basic(index: Any) -> bool:
+    """True for NumPy's basic indexing (ints, slices, None, Ellipsis): no element picked twice."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        isinstance(i, int | slice | type(None) | type(Ellipsis)) and not isinstance(i, bool) for i in items
+    )
 
 
 class Cat(Function):

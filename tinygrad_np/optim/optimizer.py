@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import functools
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..nn.parameter import Parameter
-from ..serialization import split
-from ..validation import check_finite_float, fail
+from ..validation import fail
+from .groups import GroupSetting, ParamGroup, nonnegative
+from .state_io import load_optimizer_state, optimizer_state
 
 # NumPy has no fused "p -= a * g" (BLAS axpy): written as one expression it makes a weight-sized
 # temporary, then reads it back. Going through the weights in blocks keeps that temporary in cache.
@@ -30,20 +30,25 @@ def sub_scaled_(p: np.ndarray, g: np.ndarray, alpha: float) -> None:
         pf[start:stop] -= np.multiply(gf[start:stop], alpha, out=tmp[: stop - start])
 
 
-_STATE_KEY = re.compile(r"(0|[1-9][0-9]*)/([A-Za-z_][A-Za-z0-9_]*)")
-
-
 class Optimizer:
-    """Holds the parameters to update, the learning rate ``lr`` (schedules change it) and ``state``,
-    a dict keyed by the Parameter objects themselves.
+    """Holds the parameters to update in ``param_groups`` (PyTorch's form), their hyper-parameters and
+    ``state``, a dict keyed by the Parameter objects themselves.
 
-    ``lr`` is checked whenever it is set (a finite number >= 0), so ``opt.lr = -1`` raises instead of
-    silently climbing the loss. Subclasses check their other settings in ``_checked`` (used by the
-    constructor and by ``load_state_dict``) and list their per-parameter state in ``_STATE``:
-    name -> "param" (an array shaped like the parameter), "nonneg" (the same, >= 0) or "count"
-    (a 0-d integer >= 0).
+    ``params`` is ``model.parameters()`` (one group) or a list of dicts, one per group, each with
+    ``"params"`` and any hyper-parameters that differ from the constructor's (PyTorch's form)::
+
+        tnp.AdamW([{"params": matrices, "weight_decay": 0.1},
+                   {"params": vectors, "weight_decay": 0.0}], lr=1e-3, betas=(0.9, 0.99))
+
+    Every hyper-parameter is checked whenever it is set: in the constructor, ``opt.lr = x`` (sets every
+    group), ``opt.param_groups[i]["lr"] = x`` and ``load_state_dict``. ``opt.lr`` (and ``opt.momentum``...)
+    reads the value all groups share, and raises, naming the values, when the groups differ. A subclass
+    names its hyper-parameters as :class:`GroupSetting` class attributes (each with its check), checks
+    rules between them in ``check_group``, and lists its per-parameter state in ``_STATE``: name ->
+    "param" (an array shaped like the parameter), "nonneg" (the same, >= 0) or "count" (a 0-d int >= 0).
     """
 
+    lr: GroupSetting[float] = GroupSetting(nonnegative)
     _STATE: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -53,37 +58,94 @@ class Optimizer:
         if "step" in cls.__dict__:
             cls.step = _counted(cls.__dict__["step"])  # type: ignore[method-assign]
 
-    def __init__(self, params: Iterable[Parameter], lr: float) -> None:
-        self.params: list[Parameter] = list(params)
-        if not self.params:
-            raise fail(
-                type(self).__name__, "params", "hold at least one Parameter", "an empty parameter list"
-            )
-        for i, p in enumerate(self.params):
-            if not isinstance(p, Parameter):
-                got = f"a {type(p).__name__}, not a Parameter"
-                raise fail(type(self).__name__, f"params item {i}", "be a Parameter", got,
-                           "pass model.parameters()", TypeError)  # fmt: skip
-        if len({id(p) for p in self.params}) != len(self.params):
-            raise fail(type(self).__name__, "params", "hold each Parameter once", "a parameter twice")
-        self.lr = lr
+    def __init__(self, params: Iterable[Parameter] | Iterable[Mapping[str, Any]], lr: float,
+                 **defaults: Any) -> None:  # fmt: skip
+        who = type(self).__name__
+        checks = self.setting_checks()
+        if set(defaults) | {"lr"} != set(checks):  # a subclass's mistake, not the user's
+            rule = f"name the other settings {sorted(set(checks) - {'lr'})}"
+            raise fail(who, "the defaults a subclass passes", rule, sorted(defaults), error=TypeError)
+        self.defaults: dict[str, Any] = {k: checks[k](who, k, v) for k, v in {"lr": lr, **defaults}.items()}
+        self.check_group(who, str, self.defaults)
+        self.param_groups: list[ParamGroup] = []
         self.state: dict[Parameter, dict[str, Any]] = {}
+        items = list(params)
+        if not items:
+            raise fail(who, "params", "hold at least one Parameter", "an empty parameter list")
+        dicts = [isinstance(item, Mapping) for item in items]
+        if all(dicts):
+            for group in items:
+                self.add_param_group(group)  # type: ignore[arg-type]
+        elif any(dicts):
+            raise fail(who, "params", "be all Parameters or all parameter-group dicts",
+                       "a mix of both", error=TypeError)  # fmt: skip
+        else:
+            self._add({"params": items}, "params")
+        if not self.params:
+            raise fail(who, "params", "hold at least one Parameter", "parameter groups without any")
+
+    @classmethod
+    def setting_checks(cls) -> dict[str, Callable[[str, str, Any], Any]]:
+        """Every hyper-parameter's name and check: the GroupSetting attributes of the class and its bases."""
+        return {
+            name: attr.check
+            for klass in reversed(cls.__mro__)
+            for name, attr in vars(klass).items()
+            if isinstance(attr, GroupSetting)
+        }
 
     @property
-    def lr(self) -> float:
-        """The learning rate: a finite number >= 0 (checked on every assignment)."""
-        return self._lr
+    def params(self) -> list[Parameter]:
+        """Every parameter, group after group (a new list)."""
+        return [p for group in self.param_groups for p in group["params"]]
 
-    @lr.setter
-    def lr(self, value: float) -> None:
-        self._lr = check_finite_float(type(self).__name__, "lr", value, minimum=0.0)
+    def add_param_group(self, group: Mapping[str, Any]) -> None:
+        """Add a group ``{"params": [...], setting: value, ...}``; settings not given take the
+        constructor's values. As PyTorch's ``add_param_group``."""
+        self._add(group, f"param_groups[{len(self.param_groups)}]['params']")
 
-    def _checked(self, who: str, prefix: str, h: dict[str, Any]) -> dict[str, Any]:
-        """The settings ``h`` checked and converted (``prefix`` + name in messages); subclasses extend."""
-        out = dict(h)
-        if "lr" in h:
-            out["lr"] = check_finite_float(who, prefix + "lr", h["lr"], minimum=0.0)
-        return out
+    def _add(self, group: Mapping[str, Any], params_what: str) -> None:
+        who, index = type(self).__name__, len(self.param_groups)
+        label = f"param_groups[{index}]"
+        if not isinstance(group, Mapping) or "params" not in group:
+            raise fail(who, label, "be a dict with a 'params' key", repr(group)[:80], error=TypeError)
+        checks = self.setting_checks()
+        unknown = sorted(set(group) - {"params"} - set(checks))
+        if unknown:
+            raise fail(who, f"{label}'s keys", f"be 'params' or settings of {who} {sorted(checks)}",
+                       unknown, error=KeyError)  # fmt: skip
+        raw = group["params"]
+        params = [raw] if isinstance(raw, Parameter) else list(raw)
+        seen = {id(p) for p in self.params}
+        for i, p in enumerate(params):
+            if not isinstance(p, Parameter):
+                got = f"a {type(p).__name__}, not a Parameter"
+                raise fail(who, f"{params_what} item {i}", "be a Parameter", got,
+                           "pass model.parameters()", TypeError)  # fmt: skip
+            if id(p) in seen:
+                raise fail(who, "params", "hold each Parameter once", "a parameter twice")
+            seen.add(id(p))
+        settings = dict(self.defaults)
+        for k in group:
+            if k != "params":
+                settings[k] = checks[k](who, f"{label}[{k!r}]", group[k])
+        self.check_group(who, lambda k: f"{label}[{k!r}]", settings)
+        self.param_groups.append(ParamGroup(self, index, {"params": tuple(params), **settings}))
+
+    def set_setting(self, groups: list[ParamGroup], key: str, value: Any, what: str) -> None:
+        """Check ``value`` for setting ``key`` (``what`` in messages); set it in ``groups``, all or none."""
+        who, checks = type(self).__name__, self.setting_checks()
+        if key not in checks:
+            raise fail(who, what, f"be a setting of {who} {sorted(checks)}", repr(key), error=KeyError)
+        value = checks[key](who, what, value)
+        flat = what == key and len(self.param_groups) == 1  # opt.<key> = value on one group
+        for g in groups:
+            self.check_group(who, str if flat else g.name_of, {**g, key: value})
+        for g in groups:
+            g.store(key, value)
+
+    def check_group(self, who: str, name: Callable[[str], str], settings: Mapping[str, Any]) -> None:
+        """Rules between a group's settings (``name(key)`` in messages); a subclass adds its own."""
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
@@ -96,106 +158,32 @@ class Optimizer:
         for p in self.params:
             p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.grad)
 
-    # -- saving and resuming: flat arrays, so a checkpoint .npz needs no pickle -------------------
+    # -- saving and resuming: flat arrays, so a checkpoint .npz needs no pickle (optim/state_io.py) ----
     def state_dict(self) -> dict[str, np.ndarray]:
         """PyTorch's layout, flattened: per-parameter state under ``"state/<i>/<name>"``, ``i`` the
-        parameter's index in ``self.params``; scalar hyper-parameters (lr, momentum, betas, ...)
-        under ``"hparams/<name>"``; ``"type"`` and ``"n_params"`` to check the match. Copies."""
-        out: dict[str, np.ndarray] = {
-            "type": np.array(type(self).__name__),
-            "n_params": np.array(len(self.params)),
-        }
-        for name, value in self._hparams().items():
-            out[f"hparams/{name}"] = np.array(value)
-        for i, p in enumerate(self.params):
-            for name, value in self.state.get(p, {}).items():
-                out[f"state/{i}/{name}"] = np.array(value, copy=True)
-        return out
+        parameter's index in ``self.params``; the hyper-parameters under ``"hparams/<name>"`` (one
+        group) or ``"groups/<g>/<name>"`` with ``"groups/<g>/n_params"`` (several); ``"type"`` and
+        ``"n_params"`` to check the match. Copies."""
+        return optimizer_state(self)
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore what ``state_dict`` saved into this optimiser (same type, same parameter list in
-        the same order). Everything is checked first (settings in range, state arrays of the right
-        names, shapes and dtypes, finite); a bad state raises naming the key and leaves the
-        optimiser unchanged."""
-        who = f"{type(self).__name__}.load_state_dict"
-        if not isinstance(state, Mapping):
-            got = f"a {type(state).__name__}"
-            raise fail(who, "state", "be a mapping (a dict, as state_dict() returns)", got, error=TypeError)
-        saved_type = np.asarray(state.get("type", "?"))
-        if saved_type.shape != () or str(saved_type) != type(self).__name__:
-            raise fail(
-                who,
-                "'type'",
-                f"be {type(self).__name__!r}",
-                f"{saved_type} (the state is for a {saved_type})",
-            )
-        n = np.asarray(state.get("n_params", -1))
-        if n.shape != () or n.dtype.kind not in "iu" or int(n) != len(self.params):
-            raise fail(
-                who,
-                "'n_params'",
-                f"be {len(self.params)}, this optimiser's parameter count",
-                f"{n} (the state is for {n} parameters)",
-            )
-        hparams = self._hparams()
-        saved_h = split(state, "hparams")
-        if set(saved_h) != set(hparams):
-            rule = f"be {sorted(hparams)}"
-            raise fail(who, "the state's hyper-parameters", rule, sorted(saved_h), error=KeyError)
-        extra = [
-            k for k in state if k not in ("type", "n_params") and not k.startswith(("hparams/", "state/"))
-        ]
-        if extra:
-            raise fail(who, "the state", "have no other keys", f"unexpected keys {extra}", error=KeyError)
-        values = {k: _setting(who, f"hparams/{k}", saved_h[k], hparams[k]) for k in hparams}
-        values = self._checked(who, "hparams/", values)
-        new_state = self._checked_state(who, split(state, "state"))
-        for k, v in values.items():
-            setattr(self, k, v)
-        self.state = new_state
+        """Restore what ``state_dict`` saved into this optimiser (same type, same groups of the same
+        sizes, same parameter list in the same order). Everything is checked first (settings in range,
+        state arrays of the right names, shapes and dtypes, finite); a bad state raises naming the key
+        and leaves the optimiser unchanged."""
+        load_optimizer_state(self, state)
 
-    def _checked_state(self, who: str, saved: Mapping[str, Any]) -> dict[Parameter, dict[str, Any]]:
-        """The per-parameter state ``{"<i>/<name>": array}`` checked against ``_STATE`` and the params."""
-        by_index: dict[int, dict[str, Any]] = {}
-        for key, value in saved.items():
-            match = _STATE_KEY.fullmatch(key)
-            if match is None or int(match[1]) >= len(self.params) or match[2] not in self._STATE:
-                raise fail(
-                    who,
-                    "state keys",
-                    f"look like 'state/<i>/<name>' with i < {len(self.params)} and name in "
-                    f"{sorted(self._STATE)}",
-                    f"'state/{key}'",
-                    error=KeyError,
-                )
-            i, item = int(match[1]), match[2]
-            by_index.setdefault(i, {})[item] = _state_value(
-                who, f"state/{key}", value, self._STATE[item], self.params[i]
-            )
-        for i, items in by_index.items():
-            if set(items) != set(self._STATE):
-                raise fail(
-                    who, f"state/{i}", f"have all of {sorted(self._STATE)}", sorted(items), error=KeyError
-                )
-        return {self.params[i]: items for i, items in by_index.items()}
-
-    def _hparams(self) -> dict[str, Any]:
-        """The optimiser's scalar settings: public attributes that are numbers, bools or tuples."""
-        return {"lr": self.lr} | {
-            k: v
-            for k, v in vars(self).items()
-            if k not in ("params", "state")
-            and not k.startswith("_")
-            and isinstance(v, bool | int | float | tuple)
-        }
-
-    def _grads(self) -> Iterable[tuple[Parameter, np.ndarray]]:
-        for p in self.params:
+    def _grads(self, group: Mapping[str, Any]) -> Iterable[tuple[Parameter, np.ndarray]]:
+        for p in group["params"]:
             if p.grad is not None:
                 yield p, p.grad
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(lr={self.lr}, {len(self.params)} parameters)"
+        name = type(self).__name__
+        if len(self.param_groups) == 1:
+            settings = ", ".join(f"{k}={v}" for k, v in self.param_groups[0].items() if k != "params")
+            return f"{name}({settings}, {len(self.params)} parameters)"
+        return f"{name}({len(self.param_groups)} parameter groups: {self.param_groups})"
 
 
 def _counted(step: Any) -> Any:
@@ -209,41 +197,3 @@ def _counted(step: Any) -> Any:
         return step(self, *args, **kwargs)
 
     return counted_step
-
-
-def _setting(who: str, key: str, value: Any, current: Any) -> Any:
-    """A saved setting as the Python type of ``current`` (bool, int, float or a tuple of floats)."""
-    a = np.asarray(value)
-    if isinstance(current, tuple):
-        if a.shape != (len(current),) or a.dtype.kind not in "iuf":
-            raise fail(who, repr(key), f"be {len(current)} real numbers", repr(a), error=TypeError)
-        return tuple(float(v) for v in a)
-    if a.shape != ():
-        raise fail(who, repr(key), "be a single value", f"shape {a.shape}", error=TypeError)
-    if isinstance(current, bool):
-        if a.dtype.kind != "b":
-            raise fail(who, repr(key), "be a bool", repr(a), error=TypeError)
-        return bool(a)
-    if a.dtype.kind not in "iuf":
-        raise fail(who, repr(key), "be a real number", repr(a), error=TypeError)
-    return type(current)(a)
-
-
-def _state_value(who: str, key: str, value: Any, kind: str, p: Parameter) -> np.ndarray:
-    """One saved state array checked against its ``kind`` and parameter ``p``, as a copy."""
-    a = np.asarray(value)
-    if kind == "count":
-        if a.shape != () or a.dtype.kind not in "iu" or int(a) < 0:
-            raise fail(who, repr(key), "be an integer >= 0 (0-d)", repr(a))
-        return np.array(a, dtype=np.int64)
-    if a.dtype.kind not in "biuf":
-        raise fail(who, repr(key), "hold real numbers", f"dtype {a.dtype}", error=TypeError)
-    if a.shape != p.shape:
-        raise fail(who, repr(key), f"have the parameter's shape {p.shape}", f"shape {a.shape}")
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = a.astype(p.data.dtype, copy=True)
-    if not np.all(np.isfinite(out)):
-        raise fail(who, repr(key), f"be finite in {p.data.dtype}", "NaN, inf or values too large")
-    if kind == "nonneg" and np.any(out < 0):
-        raise fail(who, repr(key), "be >= 0", "negative values")
-    return out

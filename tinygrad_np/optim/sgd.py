@@ -2,65 +2,59 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..nn.parameter import Parameter
-from ..validation import check_finite_float, fail
+from ..validation import fail
+from .groups import GroupSetting, fraction, nonnegative
 from .optimizer import Optimizer, sub_scaled_
 
 
+def _bool(who: str, what: str, value: Any) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise fail(who, what, "be a bool", value, error=TypeError)
+    return bool(value)
+
+
 class SGD(Optimizer):
-    """For each parameter p with gradient g:
+    """For each parameter p with gradient g (each group with its own settings):
 
     g = g + weight_decay * p
     if momentum:  buf = g (first step), else buf = momentum * buf + (1 - dampening) * g
                   g = g + momentum * buf if nesterov else buf
     p = p - lr * g
 
-    State per Parameter object: "momentum_buffer" (p's shape), once momentum is used; read and write
-    it with ``momentum_buffer(p)`` and ``set_momentum_buffer(p, buf)``.
+    momentum and dampening lie in [0, 1], weight_decay >= 0; nesterov needs momentum > 0 and no
+    dampening. State per Parameter object: "momentum_buffer" (p's shape), once momentum is used; read
+    and write it with ``momentum_buffer(p)`` and ``set_momentum_buffer(p, buf)``.
     """
 
+    momentum: GroupSetting[float] = GroupSetting(fraction)
+    dampening: GroupSetting[float] = GroupSetting(fraction)
+    weight_decay: GroupSetting[float] = GroupSetting(nonnegative)
+    nesterov: GroupSetting[bool] = GroupSetting(_bool)
     _STATE: ClassVar[dict[str, str]] = {"momentum_buffer": "param"}
 
     def __init__(
         self,
-        params: Iterable[Parameter],
+        params: Iterable[Parameter] | Iterable[Mapping[str, Any]],
         lr: float,
         momentum: float = 0.0,
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ) -> None:
-        super().__init__(params, lr)
-        h = {"momentum": momentum, "dampening": dampening, "weight_decay": weight_decay, "nesterov": nesterov}
-        c = self._checked("SGD", "", h)
-        self.momentum: float = c["momentum"]
-        self.dampening: float = c["dampening"]
-        self.weight_decay: float = c["weight_decay"]
-        self.nesterov: bool = c["nesterov"]
-
-    def _checked(self, who: str, prefix: str, h: dict[str, Any]) -> dict[str, Any]:
-        out = super()._checked(who, prefix, h)
-        for k in ("momentum", "weight_decay"):
-            out[k] = check_finite_float(who, prefix + k, h[k], minimum=0.0)
-        out["dampening"] = check_finite_float(
-            who, prefix + "dampening", h["dampening"], minimum=0.0, maximum=1.0
+        super().__init__(
+            params, lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov
         )
-        if not isinstance(h["nesterov"], bool | np.bool_):
-            raise fail(who, prefix + "nesterov", "be a bool", h["nesterov"], error=TypeError)
-        out["nesterov"] = bool(h["nesterov"])
-        if out["nesterov"] and (out["momentum"] <= 0 or out["dampening"] != 0):
-            raise fail(
-                who,
-                prefix + "nesterov",
-                "come with momentum > 0 and dampening = 0",
-                f"momentum {out['momentum']}, dampening {out['dampening']}",
-            )
-        return out
+
+    def check_group(self, who: str, name: Callable[[str], str], settings: Mapping[str, Any]) -> None:
+        if settings["nesterov"] and (settings["momentum"] <= 0 or settings["dampening"] != 0):
+            got = f"momentum {settings['momentum']}, dampening {settings['dampening']}"
+            raise fail(who, name("nesterov"), "come with momentum > 0 and dampening = 0", got)
 
     def momentum_buffer(self, p: Parameter) -> np.ndarray | None:
         """``p``'s momentum buffer: the array itself (``step()`` updates it in place), or None before
@@ -92,13 +86,18 @@ class SGD(Optimizer):
         return p
 
     def step(self) -> None:
-        lr, wd, mu = self.lr, self.weight_decay, self.momentum
+        for group in self.param_groups:
+            self._step_group(group)
+
+    def _step_group(self, group: Mapping[str, Any]) -> None:
+        lr, wd, mu = group["lr"], group["weight_decay"], group["momentum"]
         if not (wd or mu):  # plain gradient descent: one fused update per parameter
-            for p in self.params:
+            for p in group["params"]:
                 if p.grad is not None:
                     sub_scaled_(p.data, p.grad, lr)  # in place, so references to p.data stay valid
             return
-        for p, g in self._grads():
+        dampening, nesterov = group["dampening"], group["nesterov"]
+        for p, g in self._grads(group):
             if wd:
                 g = g + wd * p.data
             if mu:
@@ -108,12 +107,6 @@ class SGD(Optimizer):
                     buf = state["momentum_buffer"] = np.array(g, copy=True)
                 else:
                     buf *= mu
-                    buf += (1 - self.dampening) * g
-                g = g + mu * buf if self.nesterov else buf
+                    buf += (1 - dampening) * g
+                g = g + mu * buf if nesterov else buf
             sub_scaled_(p.data, g, lr)
-
-    def __repr__(self) -> str:
-        return (
-            f"SGD(lr={self.lr}, momentum={self.momentum}, dampening={self.dampening}, "
-            f"weight_decay={self.weight_decay}, nesterov={self.nesterov})"
-        )

@@ -6,7 +6,9 @@ Layout (every value an array; ``/`` separates the parts of a key):
     model/<name>            the model's state_dict, e.g. "model/0.weight"
     optimizer/<key>         Optimizer.state_dict(), e.g. "optimizer/state/0/exp_avg"
     scheduler/<key>         the learning-rate schedule's state_dict (if any)
-    epoch, step_in_epoch    epochs completed; batches done in the epoch under way (0 at its end)
+    epoch, step_in_epoch    epochs completed; batches done in the epoch under way (0 between epochs;
+                            a Ctrl-C in an epoch's last step lets the epoch end, so fit() writes 0;
+                            == the batches in an epoch (all done, the epoch's end to run) is read too)
     batch_size, num_samples to check that a resume uses the same batches
     epoch_order             the shuffled sample order of the epoch under way (interrupted runs)
     partial/<key>           running sums of the epoch under way (interrupted runs)
@@ -16,6 +18,8 @@ Layout (every value an array; ``/`` separates the parts of a key):
     history/<key>           one float per completed epoch ("history/epoch" holds the numbers)
     callbacks/<name>/<key>  callback state (best value so far, patience counter, ...), where
                             name is the class and its occurrence, e.g. "EarlyStopping.0"
+    extra/<key>             what the caller asked ModelCheckpoint to record (e.g. a command line's
+                            settings); fit() does not read it
 
 This module writes and reads the file; resume.py turns a run's state into these arrays and back.
 Restoring is all-or-nothing: every part is checked first, and if anything fails the model,
@@ -24,15 +28,15 @@ optimiser, schedule and callbacks are put back as they were.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 import numpy as np
 
 from ..nn.module import Layer
 from ..nn.state_dict import in_context
+from ..random import generator_from_state as random_generator_from_state
+from ..random import generator_state
 from ..serialization import load, read_header, save, split
 from ..validation import fail
 
@@ -49,60 +53,18 @@ __all__ = [
 ]
 
 FORMAT = "tinygrad_np.checkpoint/1"
-# Data read from a file never chooses code to run: only these bit generators can be rebuilt.
-BIT_GENERATORS = {
-    cls.__name__: cls
-    for cls in (np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937, np.random.Philox, np.random.SFC64)
-}
 
 
 class CheckpointError(ValueError):
     """A checkpoint that is not readable or does not fit the run it is resumed into."""
 
 
-# -- random generators as JSON strings -------------------------------------------------------
-
-
-def _encode(obj: Any) -> Any:
-    if isinstance(obj, np.ndarray):
-        return {"__ndarray__": obj.tolist(), "dtype": str(obj.dtype)}
-    if isinstance(obj, dict):
-        return {k: _encode(v) for k, v in obj.items()}
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
-
-
-def _decode(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        if "__ndarray__" in obj:
-            return np.array(obj["__ndarray__"], dtype=np.dtype(obj["dtype"]))
-        return {k: _decode(v) for k, v in obj.items()}
-    return obj
-
-
-def generator_state(rng: np.random.Generator) -> np.ndarray:
-    """The bit generator state of ``rng`` as JSON in a 0-d unicode array (npz-safe, no pickle)."""
-    return np.array(json.dumps(_encode(rng.bit_generator.state)))
+# -- random generators as JSON (the codec is tinygrad_np.random's) ------------------------------
 
 
 def generator_from_state(state: np.ndarray, who: str = "rng") -> np.random.Generator:
-    """A new Generator in the saved state, of one of the allow-listed bit generator types (``who``
-    names the entry in errors, e.g. "runs/last.npz: rng/fit")."""
-    try:
-        decoded = _decode(json.loads(str(state)))
-        kind = decoded["bit_generator"] if isinstance(decoded, dict) else None
-        if kind not in BIT_GENERATORS:
-            raise fail(who, "bit_generator", f"be one of {sorted(BIT_GENERATORS)}", repr(kind),
-                       error=CheckpointError)  # fmt: skip
-        bit_generator = BIT_GENERATORS[kind]()
-        bit_generator.state = decoded
-    except CheckpointError:
-        raise
-    except (ValueError, TypeError, KeyError) as e:
-        raise fail(who, "the entry", "be a valid random generator state", f"one that does not load ({e})",
-                   error=CheckpointError) from None  # fmt: skip
-    return np.random.Generator(bit_generator)
+    """A new Generator in the saved state (random.generator_from_state); errors are CheckpointErrors."""
+    return random_generator_from_state(state, who, CheckpointError)
 
 
 def set_generator_state(rng: np.random.Generator, state: np.ndarray, who: str = "rng") -> None:

@@ -42,6 +42,8 @@ def check_applies(
         raise fail(WHO, WHAT, "come with full-batch training (batch_size=None)", "mini-batches")
     if type(optimizer) is not SGD:
         raise fail(WHO, WHAT, "come with a tnp.SGD optimizer", type(optimizer).__name__)
+    if len(optimizer.param_groups) != 1:
+        raise fail(WHO, WHAT, "come with one parameter group", f"{len(optimizer.param_groups)} groups")
     layers = model.layers if type(model) is Sequential else []
     if len(layers) < 2 or type(layers[0]) is not Linear:
         raise fail(WHO, WHAT, "come with a tnp.Sequential whose first layer is a tnp.Linear, followed by "

@@ -39,74 +39,53 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data.batches import num_batches
+from ..data.dataset import dataset_labels
+from ..data.loader import DataLoader
 from ..nn.losses import Loss
 from ..nn.module import Layer
 from ..optim.lr_scheduler import LRScheduler
 from ..optim.optimizer import Optimizer
-from ..validation import check_batch, check_finite_float, check_int, fail
+from ..validation import check_finite_float, check_int, fail
 from . import fastpath
 from .callbacks import ModelCheckpoint
 from .checkpoint import load_checkpoint
 from .history import History
-from .loop import Interrupted, check_health, evaluate, run_epoch
+from .inputs import train_loader, val_loader
+from .loop import Interrupted, check_health, counted_rows, evaluate, run_epoch
 from .progress import Progress, SigintFlag
 from .resume import restore
-from .state import Callback, CallbackList, TrainState
+from .state import Callback, CallbackList, TrainState, check_scheduler
 
 __all__ = ["fit"]
 
 
 @dataclass
 class _Plan:
-    """fit()'s checked arguments."""
+    """fit()'s checked arguments: the training and validation batches as DataLoaders (over the arrays
+    when given arrays, which the fast path keeps: ``x``, ``x_val``)."""
 
-    x: np.ndarray
-    y: np.ndarray
-    val: tuple[np.ndarray, np.ndarray] | None
-    batch_size: int
-    steps: int
+    train: DataLoader
+    val: DataLoader | None
+    x: np.ndarray | None
+    x_val: np.ndarray | None
     shuffle: bool
     accuracy: bool
     baseline: float | None
-
-
-def input_limit(dtype: np.dtype) -> float:
-    """The largest input magnitude fit() accepts for ``dtype``: the 4th root of its largest number
-    (about 1.3e77 for float64, 4.3e9 for float32), so that x @ W and the gradients built from x
-    stay far from overflow."""
-    return float(np.finfo(dtype).max) ** 0.25
-
-
-def _check_inputs(who: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = check_batch(who, x, y)
-    if x.dtype.kind == "f":
-        if not np.all(np.isfinite(x)):
-            raise fail(who, "inputs", "be finite", "NaN or infinite values")
-        biggest, limit = float(np.max(np.abs(x))), input_limit(x.dtype)
-        if biggest > limit:
-            raise fail(
-                who,
-                "inputs",
-                f"have magnitudes <= {limit:.3g} for {x.dtype} (beyond that x @ W overflows)",
-                f"max |x| = {biggest:.3g}",
-                "scale the inputs (e.g. images / 255, or standardise each feature)",
-            )
-    return x, y
 
 
 def _plan(
     model: Layer,
     loss_fn: Loss,
     optimizer: Optimizer,
-    x: np.ndarray,
-    y: np.ndarray,
+    x: np.ndarray | DataLoader,
+    y: np.ndarray | None,
     epochs: int,
     batch_size: int | None,
     validation_data: object,
     rng: object,
     shuffle: bool,
     drop_last: bool,
+    scheduler: object,
 ) -> _Plan:
     for what, obj, kind in (
         ("model", model, Layer),
@@ -116,42 +95,37 @@ def _plan(
         if not isinstance(obj, kind):
             raise fail("fit", what, f"be a tnp.{kind.__name__}", type(obj).__name__, error=TypeError)
     check_int("fit", "epochs", epochs, minimum=0)
-    x, y = _check_inputs("fit", x, y)
-    val = None
-    if validation_data is not None:
-        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
-            raise fail(
-                "fit",
-                "validation_data",
-                "be a pair (x_val, y_val)",
-                type(validation_data).__name__,
-                error=TypeError,
-            )
-        val = _check_inputs("fit: validation_data", *validation_data)
+    train, x_train, shuffling = train_loader(x, y, batch_size, rng, shuffle, drop_last)
+    val, x_val = val_loader(validation_data, train.batch_size)
     if not {id(p) for p in optimizer.params} <= {id(p) for p in model.parameters()}:
         raise fail("fit", "optimizer", "hold only the model's parameters", "other parameters")
-    bs = len(x) if batch_size is None else check_int("fit", "batch_size", batch_size)
-    shuffling = bool(shuffle) and batch_size is not None
+    check_scheduler(scheduler, optimizer)
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise fail("fit", "rng", "be an np.random.Generator", type(rng).__name__, error=TypeError)
-    steps = num_batches(len(x), bs, drop_last)
-    if steps == 0:
-        raise fail("fit", "batch_size", f"be <= the {len(x)} samples with drop_last=True", bs)
-    labels = [y] + ([val[1]] if val is not None else [])
+    if len(train) == 0:
+        raise fail("fit", "batch_size", f"be <= the {train.m} samples with drop_last=True", train.batch_size)
+    y_train = dataset_labels(train.dataset)
+    labels = [y_train] + ([dataset_labels(val.dataset)] if val is not None else [])
+    for what, targets in zip(("targets", "validation_data's targets"), labels, strict=False):
+        rows = counted_rows(loss_fn, targets)
+        if rows is not None and not rows.any():
+            ignore = getattr(loss_fn, "ignore_index", None)
+            raise fail("fit", what, f"hold at least one class other than ignore_index {ignore}",
+                       f"all {len(targets)} equal to ignore_index: there is nothing to learn")  # fmt: skip
     accuracy = all(loss_fn.are_class_labels(t) for t in labels)
-    return _Plan(x, y, val, bs, steps, shuffling, accuracy, loss_fn.baseline(y))
+    return _Plan(train, val, x_train, x_val, shuffling, accuracy, loss_fn.baseline(y_train))
 
 
 def fit(
     model: Layer,
     loss_fn: Loss,
     optimizer: Optimizer,
-    x: np.ndarray,
-    y: np.ndarray,
+    x: np.ndarray | DataLoader,
+    y: np.ndarray | None = None,
     *,
     epochs: int,
     batch_size: int | None = None,
-    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    validation_data: tuple[np.ndarray, np.ndarray] | DataLoader | None = None,
     rng: np.random.Generator | None = None,
     shuffle: bool = True,
     drop_last: bool = False,
@@ -173,16 +147,35 @@ def fit(
     adds ``ModelCheckpoint(path)``; ``resume_from=path`` continues such a checkpoint, all-or-nothing.
     Ctrl-C, divergence (``divergence_factor``) and ``progress``: see the module docstring.
     ``fast_path=True``: train the first layer in sample space (see the module docstring).
+    ``x`` may be a tnp.data.DataLoader (then y, batch_size, rng, shuffle and drop_last are the loader's,
+    and are left out here), and ``validation_data`` too: batches, shuffling and augmentation come from
+    the loader, its rng saved in the checkpoint as fit's (so a resumed run draws the same ones).
+
+    History "lr": the optimiser's (the first group's, with several parameter groups); losses and accuracies
+    are over the rows that count (not ``ignore_index``'s). Callbacks start afresh (``on_train_begin``).
     """
     plan = _plan(
-        model, loss_fn, optimizer, x, y, epochs, batch_size, validation_data, rng, shuffle, drop_last
+        model,
+        loss_fn,
+        optimizer,
+        x,
+        y,
+        epochs,
+        batch_size,
+        validation_data,
+        rng,
+        shuffle,
+        drop_last,
+        scheduler,
     )
     if divergence_factor is not None:
         divergence_factor = check_finite_float("fit", "divergence_factor", divergence_factor, minimum=1.0)
     cbs = CallbackList([*callbacks, *([ModelCheckpoint(checkpoint)] if checkpoint is not None else [])])
     fast = _fast_path(fast_path, model, optimizer, plan, full_batch=batch_size is None, callbacks=cbs)
-    state = TrainState(model, loss_fn, optimizer, scheduler, rng, cbs, epochs=epochs,
-                       steps_per_epoch=plan.steps, batch_size=plan.batch_size, m=len(plan.x))  # fmt: skip
+    t = plan.train  # a loader given as x brings its own rng
+    state = TrainState(model, loss_fn, optimizer, scheduler, t.rng if plan.x is None else rng, cbs,
+                       epochs=epochs, steps_per_epoch=len(t), batch_size=t.batch_size, m=t.m)  # fmt: skip
+    cbs.call("on_train_begin", state)  # callbacks start afresh, then a resumed run gives them their state
     if resume_from is not None:
         restore(state, load_checkpoint(resume_from, model), os.fspath(resume_from))
     if plan.shuffle and state.rng is None:
@@ -192,7 +185,7 @@ def fit(
     if resume_from is not None:
         report.message(f"resumed from {os.fspath(resume_from)} after {state.where()}")
     with _stand_ins(state, fast):
-        _train(state, plan, report, divergence_factor, drop_last)
+        _train(state, plan, report, divergence_factor)
     cbs.call("on_train_end", state)
     model.eval()
     return state.history
@@ -213,9 +206,10 @@ def _fast_path(
         raise fail("fit", "fast_path", "be True or False", type(fast_path).__name__, error=TypeError)
     if not fast_path:
         return None
-    x_val = plan.val[0] if plan.val is not None else None
+    if plan.x is None or (plan.val is not None and plan.x_val is None):
+        raise fail("fit", "fast_path", "be False with a DataLoader (it needs the arrays x, y)", True)
     return fastpath.FirstLayerInSampleSpace(
-        model, optimizer, plan.x, x_val, full_batch=full_batch, callbacks=callbacks.items
+        model, optimizer, plan.x, plan.x_val, full_batch=full_batch, callbacks=callbacks.items
     )
 
 
@@ -234,29 +228,24 @@ def _stand_ins(state: TrainState, fast: fastpath.FirstLayerInSampleSpace | None)
         state.model, state.optimizer = model, optimizer
 
 
-def _train(state: TrainState, plan: _Plan, report: Progress, factor: float | None, drop_last: bool) -> None:
+def _train(state: TrainState, plan: _Plan, report: Progress, factor: float | None) -> None:
     """The epochs, with Ctrl-C handling: callbacks, schedule, history and health checks per epoch."""
     sigint = SigintFlag()
     try:
         with sigint:
-            state.callbacks.call("on_train_begin", state)
             state.model.train()
             while state.epoch < state.epochs and not state.stop_training:
                 logs = run_epoch(
                     state,
-                    plan.x,
-                    plan.y,
+                    plan.train,
                     shuffle=plan.shuffle,
-                    drop_last=drop_last,
                     accuracy=plan.accuracy,
                     report=report,
                     sigint=sigint,
                 )
                 lr_and_time = {k: logs.pop(k) for k in ("lr", "seconds")}
                 if plan.val is not None:
-                    val_loss, val_acc = evaluate(
-                        state.model, state.loss_fn, *plan.val, plan.batch_size, plan.accuracy
-                    )
+                    val_loss, val_acc = evaluate(state.model, state.loss_fn, plan.val, plan.accuracy)
                     logs |= {"val_loss": val_loss} | (
                         {"val_accuracy": val_acc} if val_acc is not None else {}
                     )
@@ -268,8 +257,8 @@ def _train(state: TrainState, plan: _Plan, report: Progress, factor: float | Non
                     state.scheduler.step()
                 state.callbacks.call("on_epoch_end", state)
                 report.epoch_end(state.epoch, logs)
-                if sigint.requested:
-                    raise Interrupted
+                if sigint.requested and state.epoch < state.epochs and not state.stop_training:
+                    raise Interrupted  # (a Ctrl-C in the run's last epoch lets it complete)
             if state.history.stop_reason == "early_stopping":
                 report.message(f"early stopping after epoch {state.epoch}")
     except (Interrupted, KeyboardInterrupt) as e:

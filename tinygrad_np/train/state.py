@@ -17,7 +17,21 @@ from ..optim.optimizer import Optimizer
 from ..validation import fail
 from .history import History
 
-__all__ = ["Callback", "CallbackList", "TrainState", "empty_partial"]
+__all__ = ["Callback", "CallbackList", "TrainState", "check_scheduler", "empty_partial"]
+
+
+def check_scheduler(scheduler: object, optimizer: Optimizer) -> None:
+    """A schedule for fit's optimizer (one of another optimiser would decay that one instead)."""
+    if scheduler is None:
+        return
+    if not isinstance(scheduler, LRScheduler):
+        raise fail(
+            "fit", "scheduler", "be a tnp.optim.LRScheduler", type(scheduler).__name__, error=TypeError
+        )
+    if scheduler.optimizer is not optimizer:
+        got = f"a {type(scheduler).__name__} of another optimiser ({type(scheduler.optimizer).__name__})"
+        raise fail("fit", "scheduler", "schedule fit's optimizer", got,
+                   "build the schedule on the optimizer passed to fit")  # fmt: skip
 
 
 def empty_partial() -> dict[str, float]:
@@ -69,7 +83,11 @@ class TrainState:
 class Callback:
     """Base class: override any hook; each gets the running :class:`TrainState`. Callbacks run in list
     order, except that those with a higher ``order`` run later. ``state_dict``/``load_state_dict`` (flat
-    arrays) let a checkpoint carry the callback's own state, so resuming continues its counters."""
+    arrays) let a checkpoint carry the callback's own state, so resuming continues its counters.
+
+    ``on_train_begin`` runs at the start of every fit(), before a ``resume_from`` checkpoint is loaded:
+    reset the per-run state there (as the built-in callbacks do, so one callback object can serve
+    several fit() calls), and a resumed run then gets its saved state back through ``load_state_dict``."""
 
     order: int = 0
 

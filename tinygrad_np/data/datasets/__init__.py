@@ -36,6 +36,7 @@ from .fetch import (
 from .imagefolder import (
     LABEL_RULES,
     ImageLoadError,
+    SkippedFilesWarning,
     is_image_folder,
     label_from_extension,
     label_from_name,
@@ -57,6 +58,7 @@ __all__ = [
     "FashionMNIST",
     "IDXError",
     "ImageLoadError",
+    "SkippedFilesWarning",
     "default_cache_dir",
     "fetch",
     "find_data_dir",

@@ -9,16 +9,14 @@ is used when the folder itself holds no files), ``$TINYGRAD_NP_DATA/fashion-mnis
 (``$TINYGRAD_NP_CACHE/fashion-mnist``, else ``~/.cache/tinygrad_np/fashion-mnist`` on Linux) when it holds
 verified files, otherwise a download checked against size and sha256 (``fetch.fetch``: all or nothing).
 
-An IDX file (gzip-compressed or raw) is a big-endian header: the magic number ``0x0000TTNN`` (TT = 0x08
-unsigned bytes, NN = the number of dimensions), one uint32 per dimension, then the bytes row-major.
-Images have magic 0x00000803 (N, 28, 28), labels 0x00000801 (N,).
+The files are IDX files (gzip-compressed or raw; read by :func:`.idx.read_idx`, which reads the header
+first and never inflates more than it declares). Images have magic 0x00000803 (N, 28, 28), labels
+0x00000801 (N,).
 """
 
 from __future__ import annotations
 
-import gzip
 import os
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import numpy as np
 
 from ...validation import fail
 from .fetch import CACHE_ENV, DATA_ENV, URL_ENV, RemoteFile, fetch, is_verified
+from .idx import IDXError, read_idx
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
@@ -85,10 +84,6 @@ FASHION_MNIST_URLS: tuple[str, ...] = (
 )
 
 
-class IDXError(ValueError):
-    """An IDX file is corrupt, truncated, of the wrong kind or inconsistent with its header."""
-
-
 @dataclass(frozen=True)
 class FashionMNIST:
     """Fashion-MNIST, batch first.
@@ -110,69 +105,6 @@ def flat(x: np.ndarray) -> np.ndarray:
     """(N, 1, 28, 28) -> (N, 784), row-major; a view (no copy) of a contiguous array."""
     x = np.asarray(x)
     return x.reshape(len(x), -1)
-
-
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when they start with the gzip signature (or the name ends in .gz)."""
-    if not path.is_file():
-        got = "a folder" if path.is_dir() else "nothing at that path"
-        raise fail(str(path), "the file", "exist", got, error=FileNotFoundError)
-    raw = path.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        if path.suffix == ".gz":
-            got = f"the bytes {raw[:2].hex(' ')}" if raw else "an empty file"
-            raise fail(str(path), "a .gz file", "start with the gzip signature 1f 8b", got, error=IDXError)
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except EOFError:
-        got = "a truncated one (the compressed stream ends early)"
-        raise fail(str(path), "the gzip file", "be complete", got, error=IDXError) from None
-    except (OSError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
-        got = f"a corrupt one ({exc})"
-        raise fail(str(path), "the gzip file", "be intact", got, error=IDXError) from None
-
-
-def _kind(magic: int) -> str:
-    return {IMAGES_MAGIC: "IDX images", LABELS_MAGIC: "IDX labels"}.get(magic, "not an IDX ubyte file")
-
-
-def read_idx(
-    path: str | os.PathLike[str], magic: int, item_shape: tuple[int, ...] | None = None
-) -> np.ndarray:
-    """Read one IDX file of unsigned bytes (gzip-compressed or raw) and check its header.
-
-    ``magic``: 0x00000803 for images (N, 28, 28), 0x00000801 for labels (N,); ``item_shape``: the
-    expected sizes after the first dimension, e.g. (28, 28). Returns a read-only uint8 array of the
-    header's shape. Raises FileNotFoundError for a missing file and :class:`IDXError` (a ValueError)
-    naming the file and the reason for a wrong magic number, a bad header, a truncated or overlong
-    body, or a gzip error.
-    """
-    path = Path(path)
-    data = _read_bytes(path)
-    who = str(path)
-    if len(data) < 4:
-        got = f"{len(data)} bytes (truncated)"
-        raise fail(who, "the file", "hold the 4-byte IDX magic number", got, error=IDXError)
-    found = int.from_bytes(data[:4], "big")
-    if found != magic:
-        rule, got = f"be 0x{magic:08x} ({_kind(magic)})", f"0x{found:08x} ({_kind(found)})"
-        raise fail(who, "the magic number", rule, got, error=IDXError)
-    ndim = magic & 0xFF
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        rule = f"hold the {header}-byte header of a {ndim}-d IDX file"
-        raise fail(who, "the file", rule, f"{len(data)} bytes (a truncated header)", error=IDXError)
-    shape = tuple(int(d) for d in np.frombuffer(data, ">u4", ndim, 4))
-    if item_shape is not None and shape[1:] != tuple(item_shape):
-        raise fail(who, "the header's item shape", f"be {tuple(item_shape)}", shape[1:], error=IDXError)
-    expected = header + int(np.prod(shape, dtype=np.int64))
-    if len(data) != expected:
-        size = f"{expected} bytes{' uncompressed' if path.suffix == '.gz' else ''}"
-        rule = f"be {size} as its header {shape} promises"
-        got = f"{len(data)} bytes ({'truncated' if len(data) < expected else 'trailing bytes'})"
-        raise fail(who, "the file", rule, got, error=IDXError)
-    return np.frombuffer(data, np.uint8, offset=header).reshape(shape)
 
 
 def read_split(

@@ -17,7 +17,8 @@ Order: each split is read in sorted path order (Python's ``sorted`` of the paths
 code point: ``cat10.png`` before ``cat2.png``; with folders, ``cat/`` before ``non-cat/``).
 Folders nested deeper (``cat/2019/x.jpg``, or a sub-folder of a split in the name and extension
 rules) are an error naming the folder, never silently skipped. Hidden files are skipped; other
-files that are not images (by extension) are listed in :attr:`Listing.skipped`.
+files that are not read (not images by extension, broken links, symlink loops) are listed in
+:attr:`Listing.skipped`, and one :class:`SkippedFilesWarning` per split says how many and why.
 
 Resizing: Pillow's bicubic filter (``Image.Resampling.BICUBIC``), the default of
 ``Image.resize`` that the course's own ``np.array(Image.open(f).resize((64, 64)))`` uses with
@@ -26,8 +27,10 @@ Pillow >= 7; the whole picture is squeezed to 64×64 without cropping, as the co
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +52,10 @@ NEGATIONS = frozenset({"non", "not", "no"})
 
 class ImageLoadError(ValueError):
     """A file that is missing or is not a readable image."""
+
+
+class SkippedFilesWarning(UserWarning):
+    """Files of an image folder that were not read: not images by extension, broken links, link loops."""
 
 
 def load_image(path: str | os.PathLike[str], size: int = SIZE) -> np.ndarray:
@@ -164,9 +171,32 @@ def _extensions(exts: Sequence[str]) -> tuple[str, ...]:
     return tuple(e.lower() if e.startswith(".") else f".{e.lower()}" for e in exts)
 
 
+def skip_reason(path: Path) -> str:
+    """Why ``path`` (a file of an image folder that is not read) is skipped, in a few words."""
+    if path.is_symlink():
+        try:
+            path.stat()
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "a symlink loop"
+            return "a broken link: its target does not exist"
+    if not path.is_file():
+        return "not a regular file"
+    return "not an image by its extension"
+
+
+def describe_skipped(split_dir: Path, skipped: Sequence[Path], most: int = 10) -> str:
+    """ "DIR: 2 files skipped (not read as images): a.jpg (a symlink loop), notes.txt (not an image ...)"."""
+    names = [f"{p.relative_to(split_dir)} ({skip_reason(p)})" for p in skipped[:most]]
+    more = f", and {len(skipped) - most} more" if len(skipped) > most else ""
+    files = "1 file" if len(skipped) == 1 else f"{len(skipped)} files"
+    return f"{split_dir}: {files} skipped (not read as images): {', '.join(names)}{more}"
+
+
 @dataclass(frozen=True)
 class Listing:
-    """One split folder: ``items`` sorted (path, label) pairs; ``skipped`` non-image files."""
+    """One split folder: ``items`` sorted (path, label) pairs; ``skipped`` files not read (see
+    :func:`skip_reason`), which :func:`list_images` reports in a :class:`SkippedFilesWarning`."""
 
     items: list[tuple[Path, int]]
     skipped: list[Path] = field(default_factory=list)
@@ -179,7 +209,10 @@ def list_images(
     cat_extensions: Sequence[str] = CAT_EXTENSIONS,
     noncat_extensions: Sequence[str] = NONCAT_EXTENSIONS,
 ) -> Listing:
-    """Sorted (path, label) pairs of one split folder, labelled by ``label_by`` (module docstring)."""
+    """Sorted (path, label) pairs of one split folder, labelled by ``label_by`` (module docstring).
+
+    Files that are not read (not images, broken links, symlink loops) are in ``Listing.skipped`` and
+    reported in one :class:`SkippedFilesWarning` saying how many and why."""
     if label_by not in LABEL_RULES:
         raise ValueError(f"list_images: label_by must be one of {LABEL_RULES}, got {label_by!r}")
     split_dir = Path(split_dir)
@@ -216,6 +249,8 @@ def list_images(
         rule = f"hold images ({', '.join(sorted(IMAGE_EXTENSIONS))})"
         got = f"none ({len(skipped)} other files skipped)" if skipped else "none"
         raise fail(str(split_dir), "the folder", rule, got)
+    if skipped:
+        warnings.warn(describe_skipped(split_dir, skipped), SkippedFilesWarning, stacklevel=2)
     return Listing(items, skipped)
 
 
