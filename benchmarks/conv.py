@@ -1,169 +1,44 @@
-"""Convolution benchmarks against PyTorch CPU: ``python -m benchmarks.conv [--steps N] [--repeats K]``.
+"""Convolution benchmarks against PyTorch CPU: ``python -m benchmarks.conv [--repeats K] [--only ...]``.
 
-- **conv**: one ``Conv2d(32, 32, 3, padding=1)`` forward + backward (input gradient included) on a
-  (64, 32, 28, 28) batch.
-- **cnn**: training steps of a small CNN on random 28 x 28 images, batch 64, 10 classes:
-  Conv2d(1, 16, 3, p=1), BatchNorm2d, ReLU, MaxPool2d(2), Conv2d(16, 32, 3, p=1), BatchNorm2d, ReLU,
-  MaxPool2d(2), Flatten, Linear(1568, 10); CrossEntropyLoss, SGD(lr 0.05, momentum 0.9). The default
-  200 steps are one epoch-equivalent of 12,800 images. Both models start from the same weights (the
-  PyTorch state dict, ``.numpy()``-converted, loaded as is), so their losses should agree.
-- **memory**: the peak memory of the cnn run, each framework in a fresh process.
+- **conv**: one Conv2d forward + backward, float32, at three sizes (``conv_layers.CASES``): the
+  Fashion CNN's first layer (1 -> 32, 3x3, 28 x 28, batch 64, no input gradient, as in training),
+  a 64 -> 64 3x3 at 32 x 32 batch 64 (input gradient included), and a 3 -> 32 5x5 at 64 x 64 batch 32
+  (a first layer: no input gradient). Beside each, the floor: the same matrix products alone on
+  preallocated in-cache blocks (FLOPs / that GEMM rate); target tinygrad_np / PyTorch <= 1.5.
+- **cnn**: the Fashion-MNIST CNN's training step (``models.fashion.model.cnn()``: two Conv2d 3x3 +
+  BatchNorm2d + ReLU + MaxPool2d(2) blocks, 32 and 64 channels, a Linear head; CrossEntropyLoss, Adam)
+  at batch 64 and 256 against its PyTorch twin from the same weights (their losses should agree);
+  target <= 1.0.
+- **memory**: the peak memory of the cnn run (batch of ``--batch``), each framework in a fresh process.
 
-``--clock cpu`` times each step by the process's CPU time (``time.process_time``) instead of the wall
-clock: on a machine shared with other jobs, run it with one thread (``OPENBLAS_NUM_THREADS=1``; PyTorch
-then gets one thread too) to compare the work each framework does without the other jobs' noise.
-
-Timing is made fair as in ``benchmarks.run``: same process, same dtype, PyTorch with as many threads
-as NumPy's BLAS, trainers alternating in chunks with a short pause between them (so that one's worker
-threads stop spinning before the other starts), medians per step over every repeat.
+Each table gives the median wall time per step (the harness: same process, PyTorch with as many threads
+as NumPy's BLAS, trainers alternating in chunks with a short pause between them, medians over every
+repeat) and the median CPU time per step (``time.process_time`` around the same steps). On a machine
+shared with other jobs the wall clock is noisy: compare ratios, and rerun on a quiet machine. With
+``OPENBLAS_NUM_THREADS=1`` (PyTorch then gets one thread too) the CPU time measures each framework's
+work with the least noise.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
-import time
 import tracemalloc
-from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from . import harness
+from .conv_layers import CASES, CPU, conv_factories, fashion_factories
 from .harness import alternate, fmt_time, markdown_table
 from .implementations import blas_threads, torch_available
 from .memory import peak_rss_mib
 
-Step = Callable[[int], float]
 
-
-def _torch_cnn(seed: int) -> Any:
-    import torch
-    from torch import nn
-
-    torch.manual_seed(seed)
-    return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(32 * 7 * 7, 10),
-    )  # fmt: skip
-
-
-def tnp_cnn(dtype: np.dtype) -> Any:
-    import tinygrad_np as tnp
-
-    return tnp.Sequential(
-        tnp.Conv2d(1, 16, 3, padding=1, dtype=dtype), tnp.BatchNorm2d(16, dtype=dtype), tnp.ReLU(),
-        tnp.MaxPool2d(2),
-        tnp.Conv2d(16, 32, 3, padding=1, dtype=dtype), tnp.BatchNorm2d(32, dtype=dtype), tnp.ReLU(),
-        tnp.MaxPool2d(2),
-        tnp.Flatten(), tnp.Linear(32 * 7 * 7, 10, dtype=dtype),
-    )  # fmt: skip
-
-
-def initial_state(dtype: np.dtype, seed: int = 0) -> dict[str, np.ndarray]:
-    """PyTorch's default initialisation of the CNN, as NumPy arrays (random if torch is missing)."""
-    if torch_available():
-        return {k: v.numpy() for k, v in _torch_cnn(seed).state_dict().items()}
-    model = tnp_cnn(dtype)
-    return model.state_dict()
-
-
-def data(steps: int, batch: int, dtype: np.dtype, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = rng.random((min(steps, 50) * batch, 1, 28, 28)).astype(dtype)  # batches repeat after 50
-    return x, rng.integers(0, 10, len(x))
-
-
-def tnp_cnn_step(state: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, batch: int) -> Step:
-    import tinygrad_np as tnp
-
-    model = tnp_cnn(x.dtype).load_state_dict(state)
-    loss_fn, opt = tnp.CrossEntropyLoss(), tnp.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    nb = len(x) // batch
-
-    def step(i: int) -> float:
-        k = i % nb
-        xb, yb = x[k * batch : (k + 1) * batch], y[k * batch : (k + 1) * batch]
-        loss = loss_fn(model(xb), yb)
-        model.backward(loss_fn.backward())
-        opt.step()
-        return loss
-
-    return step
-
-
-def torch_cnn_step(state: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, batch: int) -> Step:
-    import torch
-
-    model = _torch_cnn(0)
-    model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in state.items()})
-    model.to(torch.float32 if x.dtype == np.float32 else torch.float64)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    nb = len(x) // batch
-
-    def step(i: int) -> float:
-        k = i % nb
-        opt.zero_grad()
-        loss = loss_fn(model(xt[k * batch : (k + 1) * batch]), yt[k * batch : (k + 1) * batch])
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-
-    return step
-
-
-def conv_steps(dtype: np.dtype) -> dict[str, Callable[[], Step]]:
-    """Factories of one Conv2d(32, 32, 3, padding=1) forward + backward on (64, 32, 28, 28)."""
-    import tinygrad_np as tnp
-
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((64, 32, 28, 28)).astype(dtype)
-    g = rng.standard_normal((64, 32, 28, 28)).astype(dtype)
-
-    def ours() -> Step:
-        layer = tnp.Conv2d(32, 32, 3, padding=1, rng=np.random.default_rng(0), dtype=dtype)
-
-        def step(i: int) -> float:
-            layer(x)
-            return float(layer.backward(g)[0, 0, 0, 0])
-
-        return step
-
-    factories = {"tinygrad_np": ours}
-    if torch_available():
-        import torch
-
-        def theirs() -> Step:
-            layer = torch.nn.Conv2d(32, 32, 3, padding=1)
-            same = tnp.Conv2d(32, 32, 3, padding=1, rng=np.random.default_rng(0), dtype=dtype)
-            layer.load_state_dict({k: torch.from_numpy(v) for k, v in same.state_dict().items()})
-            xt, gt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(g)
-
-            def step(i: int) -> float:
-                xt.grad = None
-                layer.zero_grad()
-                layer(xt).backward(gt)
-                return float(xt.grad[0, 0, 0, 0])
-
-            return step
-
-        factories["PyTorch"] = theirs
-    return factories
-
-
-def memory_child(framework: str, dtype: str, steps: int, batch: int) -> dict[str, float | None]:
+def memory_child(framework: str, steps: int, batch: int) -> dict[str, float | None]:
     """Run in a fresh process: build, train ``steps`` steps, report peak RSS and the loop's traced peak."""
-    dt = np.dtype(dtype)
-    x, y = data(steps, batch, dt)
-    state = initial_state(dt)
-    make = tnp_cnn_step if framework == "tinygrad_np" else torch_cnn_step
-    step = make(state, x, y, batch)
-    step(0)  # the first step allocates the caches and gradient buffers
+    step = fashion_factories(batch, steps)[framework]()
+    step(0)  # the first step allocates the caches and optimizer state
     tracemalloc.start()
     start = tracemalloc.get_traced_memory()[0]
     for i in range(1, steps):
@@ -173,86 +48,88 @@ def memory_child(framework: str, dtype: str, steps: int, batch: int) -> dict[str
     return {"peak_rss_mib": peak_rss_mib(), "loop_peak_mib": None if framework == "PyTorch" else peak / 2**20}
 
 
-def main(argv: list[str] | None = None) -> None:
+def table(title: str, res: dict[str, Any], flops: float | None = None) -> dict[str, float]:
+    """Print one workload's table (wall and CPU medians, ratios to PyTorch); return the ratios."""
+    cpu = {name: statistics.median(CPU.pop(name)) for name in res}
+    ref = res.get("PyTorch")
+    header = ["trainer", "median wall", "median CPU", "wall / PyTorch", "CPU / PyTorch", "last value"]
+    if flops:
+        header.append("GFLOP/s (wall)")
+    rows = []
+    for name, t in res.items():
+        row = [name, fmt_time(t.median), fmt_time(cpu[name])]
+        row += [f"{t.median / ref.median:.2f}", f"{cpu[name] / cpu['PyTorch']:.2f}"] if ref else ["", ""]
+        row.append(f"{t.final_loss:.6g}")
+        if flops:
+            row.append(f"{flops / t.median / 1e9:.0f}")
+        rows.append(row)
+    print(f"### {title}\n\n{markdown_table(header, rows)}\n", flush=True)
+    if not ref:
+        return {}
+    ratios = {"wall": res["tinygrad_np"].median / ref.median, "cpu": cpu["tinygrad_np"] / cpu["PyTorch"]}
+    if "floor (GEMMs)" in res:
+        ratios["floor/PyTorch"] = res["floor (GEMMs)"].median / ref.median
+    return ratios
+
+
+def run(a: argparse.Namespace) -> dict[str, dict[str, float]]:
+    """Every workload of ``a.only``; returns {workload: {ratio name: value}} (also printed)."""
+    only, out = a.only.split(","), {}
+    if "conv" in only:
+        for key in a.cases.split(","):
+            case = CASES[key]
+            res = alternate(conv_factories(case), a.conv_iterations, a.chunk, a.repeats, a.pause)
+            out[f"conv {key}"] = table(case.title, res, case.flops)
+    if "cnn" in only:
+        for batch in (int(b) for b in a.cnn_batches.split(",")):
+            res = alternate(fashion_factories(batch, a.steps), a.steps, a.chunk, a.repeats, a.pause)
+            out[f"cnn batch {batch}"] = table(f"Fashion CNN training step, batch {batch}", res)
+    if "memory" in only:
+        rows = []
+        for fw in ["tinygrad_np"] + (["PyTorch"] if torch_available() else []):
+            cmd = [sys.executable, "-m", "benchmarks.conv", "--batch", str(a.batch),
+                   "--memory-child", fw, str(min(a.steps, 50))]  # fmt: skip
+            res = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+            loop = res["loop_peak_mib"]
+            rows.append([fw, f"{res['peak_rss_mib']:.0f} MiB", "n/a" if loop is None else f"{loop:.1f} MiB"])
+        print(f"### peak memory of the Fashion CNN run, batch {a.batch} (fresh process each)\n")
+        print(
+            markdown_table(["trainer", "peak RSS", "peak allocated in the loop (tracemalloc)"], rows) + "\n"
+        )
+    targets = [(k, v["wall"], 1.5 if k.startswith("conv") else 1.0) for k, v in out.items() if v]
+    if targets:
+        print("### targets (wall-clock ratio to PyTorch)\n")
+        for k, v, limit in targets:
+            print(f"- {k}: {v:.2f} (target <= {limit}): {'met' if v <= limit else 'NOT met'}")
+        print()
+    return out
+
+
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     p = argparse.ArgumentParser(prog="python -m benchmarks.conv", description=__doc__.split("\n")[0])
-    p.add_argument("--steps", type=int, default=200, help="CNN training steps (default 200 = 12,800 images)")
-    p.add_argument("--conv-iterations", type=int, default=20)
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--dtype", default="float32")
+    p.add_argument("--steps", type=int, default=40, help="CNN training steps per repeat (default 40)")
+    p.add_argument("--conv-iterations", type=int, default=20, help="forward+backward per repeat (20)")
+    p.add_argument("--cases", default=",".join(CASES), help=f"conv sizes, a subset of {','.join(CASES)}")
+    p.add_argument("--cnn-batches", default="64,256", help="CNN batch sizes (default 64,256)")
+    p.add_argument("--batch", type=int, default=64, help="the memory run's batch size (64)")
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--chunk", type=int, default=10)
+    p.add_argument("--chunk", type=int, default=5, help="steps per turn when alternating (5)")
     p.add_argument("--pause", type=float, default=0.2)
     p.add_argument("--only", default="conv,cnn,memory")
-    p.add_argument("--clock", choices=["wall", "cpu"], default="wall", help="cpu: time.process_time per step")
     p.add_argument("--memory-child", nargs=2, metavar=("FRAMEWORK", "STEPS"), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.memory_child:
-        print(json.dumps(memory_child(a.memory_child[0], a.dtype, int(a.memory_child[1]), a.batch)))
-        return
-    dtype, only, threads = np.dtype(a.dtype), a.only.split(","), blas_threads()
-    if a.clock == "cpu":  # the harness reads time.perf_counter through its module: swap the clock there
-        harness.time = _CpuClock()  # type: ignore[assignment]
+        print(json.dumps(memory_child(a.memory_child[0], int(a.memory_child[1]), a.batch)))
+        return {}
+    threads = blas_threads()
     if torch_available():
         import torch
 
         torch.set_num_threads(threads)
     else:
         print("PyTorch is not installed: its rows are left out.")
-    print(
-        f"{a.dtype}, {threads} BLAS/PyTorch threads, {a.repeats} repeats, {a.clock} clock, medians per step\n"
-    )
-    if "conv" in only:
-        res = alternate(conv_steps(dtype), a.conv_iterations, a.chunk, a.repeats, a.pause)
-        _table("Conv2d(32, 32, 3, padding=1) forward + backward, batch (64, 32, 28, 28)", res, 1)
-    if "cnn" in only:
-        x, y = data(a.steps, a.batch, dtype)
-        state = initial_state(dtype)
-        factories = {"tinygrad_np": lambda: tnp_cnn_step(state, x, y, a.batch)}
-        if torch_available():
-            factories["PyTorch"] = lambda: torch_cnn_step(state, x, y, a.batch)
-        res = alternate(factories, a.steps, a.chunk, a.repeats, a.pause)
-        _table(
-            f"small CNN training, {a.steps} steps of batch {a.batch} (time per step; epoch = all steps)",
-            res,
-            a.steps,
-        )
-    if "memory" in only:
-        rows = []
-        for fw in ["tinygrad_np"] + (["PyTorch"] if torch_available() else []):
-            cmd = [sys.executable, "-m", "benchmarks.conv", "--dtype", a.dtype, "--batch", str(a.batch),
-                   "--memory-child", fw, str(min(a.steps, 50))]  # fmt: skip
-            out = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
-            loop = out["loop_peak_mib"]
-            rows.append([fw, f"{out['peak_rss_mib']:.0f} MiB", "n/a" if loop is None else f"{loop:.1f} MiB"])
-        print("### peak memory of the CNN run (fresh process each)\n")
-        print(
-            markdown_table(["trainer", "peak RSS", "peak allocated in the loop (tracemalloc)"], rows) + "\n"
-        )
-
-
-class _CpuClock:
-    """Stands in for the ``time`` module in benchmarks.harness: perf_counter is the CPU time."""
-
-    perf_counter = staticmethod(time.process_time)
-    sleep = staticmethod(time.sleep)
-
-
-def _table(title: str, res: dict[str, Any], steps: int) -> None:
-    base = res["tinygrad_np"].median
-    rows = [
-        [
-            name,
-            fmt_time(t.median),
-            fmt_time(t.median * steps),
-            f"{t.median / base:.2f}",
-            f"{t.final_loss:.6g}",
-        ]
-        for name, t in res.items()
-    ]
-    if "PyTorch" in res:
-        rows.append(["tinygrad_np / PyTorch", f"{base / res['PyTorch'].median:.2f}x", "", "", ""])
-    print(f"### {title}\n")
-    print(markdown_table(["trainer", "median step", f"x {steps} steps", "ratio", "last value"], rows) + "\n")
+    print(f"float32, {threads} BLAS/PyTorch threads, {a.repeats} repeats, medians per step\n")
+    return run(a)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TNP = "tinygrad_np"
 FAST = "tinygrad_np fast path"
 JAX = "JAX (jit)"
-WORKLOADS = ("cat", "minibatch", "overhead", "gpt", "startup", "memory")
+WORKLOADS = ("cat", "minibatch", "overhead", "gpt", "startup", "memory", "conv")
+DEFAULT = WORKLOADS[:-1]  # conv (benchmarks/conv.py, several minutes) runs when asked: --only conv
 
 
 @dataclass
@@ -170,7 +171,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--samples", type=int, default=8192, help="minibatch: samples in its epoch (8192)")
     p.add_argument("--overhead-steps", type=int, default=5000, help="overhead: steps (default 5000)")
     p.add_argument("--gpt-steps", type=int, default=100, help="gpt: training steps (default 100)")
-    p.add_argument("--only", default=",".join(WORKLOADS), help=f"a comma-separated subset of {WORKLOADS}")
+    p.add_argument("--only", default=",".join(DEFAULT), help=f"a comma-separated subset of {WORKLOADS}")
     p.add_argument("--dtype", default="float64,float32", help="comma-separated dtypes (float64,float32)")
     p.add_argument("--repeats", type=int, default=1, help="repeat each timing K times (default 1)")
     p.add_argument("--startup-runs", type=int, default=7, help="fresh interpreters per import (default 7)")
@@ -243,12 +244,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if "gpt" in args.only:  # the character-level GPT against PyTorch, float32 (benchmarks/gpt.py)
         from .gpt import gpt_workload
 
-        text, t, targets = gpt_workload(
+        text, t, gpt_targets = gpt_workload(
             args.gpt_steps, args.repeats, pause=args.pause, memory="memory" in args.only
         )
         medians[("gpt", "float32")] = {k: v.median for k, v in t.items()}
-        gpt_checks = [check(label, value, limit) for label, value, limit in targets]
+        gpt_checks = [check(label, value, limit) for label, value, limit in gpt_targets]
         print(text + "\n", flush=True)
+    if "conv" in args.only:  # Conv2d at three sizes and the Fashion CNN step: benchmarks/conv.py
+        from . import conv
+
+        results["conv"] = conv.main(
+            ["--only", "conv,cnn", "--repeats", str(args.repeats), "--pause", str(args.pause)]
+        )
     imports: dict[str, float] = {}
     if "startup" in args.only:
         modules = ["numpy", "tinygrad_np"] + (["torch"] if torch_available() else [])

@@ -63,3 +63,18 @@ def test_same_math_as_the_references() -> None:
     ref = losses.pop("tinygrad_np")
     for name, other in losses.items():
         np.testing.assert_allclose(other, ref, rtol=1e-9, err_msg=name)
+
+
+def test_conv_benchmark_runs_tiny(capsys) -> None:
+    """benchmarks.conv (also ``benchmarks.run --only conv``) prints every table and the ratios."""
+    from benchmarks import conv
+
+    argv = ["--conv-iterations", "2", "--steps", "2", "--cases", "fashion1", "--cnn-batches", "4"]
+    ratios = conv.main([*argv, "--repeats", "1", "--pause", "0", "--only", "conv,cnn"])
+    out = capsys.readouterr().out
+    assert "### Fashion CNN layer 1" in out and "### Fashion CNN training step, batch 4" in out
+    assert "| floor (GEMMs) " in out
+    if HAS_TORCH:
+        assert set(ratios) == {"conv fashion1", "cnn batch 4"}
+        assert all(r["wall"] > 0 and r["cpu"] > 0 for r in ratios.values())
+        assert "### targets" in out

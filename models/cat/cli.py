@@ -10,6 +10,11 @@ import argparse
 from collections.abc import Sequence
 
 import tinygrad_np as tnp
+from models.cli_args import non_negative_float as _non_negative_float
+from models.cli_args import non_negative_int as _non_negative_int
+from models.cli_args import positive_float as _positive_float
+from models.cli_args import positive_int as _positive_int
+from models.resume_settings import RESUME_RULE
 from models.run_command import run_command
 from tinygrad_np.optim import OPTIMIZERS
 
@@ -58,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--picture",
         metavar="FILE",
-        help="where --show writes its PNG (default: test_picture_N.png in the current folder)",
+        help="where --show writes its PNG (default: test_picture_N.png beside the weights)",
     )
     p = sub.add_parser(
         "predict",
@@ -106,7 +111,6 @@ def _network_args(net: argparse._ArgumentGroup) -> None:
     net.add_argument(
         "--init",
         choices=INITS,
-        default="course",
         help="course (default): np.random.seed(SEED) then randn(out, in) / sqrt(in) per layer (0.01 * randn "
         "for two-layer); he, xavier: from default_rng(SEED); normal: --init-scale * randn",
     )
@@ -116,20 +120,17 @@ def _network_args(net: argparse._ArgumentGroup) -> None:
         metavar="S",
         help="course and normal inits: randn(out, in) * S for every layer (e.g. 0.01)",
     )
-    net.add_argument(
-        "--seed", type=_non_negative_int("--seed"), default=1, help="random seed of the init (default: 1)"
-    )
+    net.add_argument("--seed", type=_non_negative_int("--seed"), help="random seed of the init (default: 1)")
     net.add_argument(
         "--dtype",
         choices=("float64", "float32"),
-        default="float64",
         help="float type of data and weights (default: float64)",
     )
 
 
 def _run_args(run: argparse._ArgumentGroup) -> None:
     run.add_argument("--data", metavar="DIR", help=DATA_HELP)
-    run.add_argument("--label-by", choices=LABEL_RULES, default="auto", help=LABEL_HELP)
+    run.add_argument("--label-by", choices=LABEL_RULES, help=LABEL_HELP)
     _extension_args(run)
     run.add_argument(
         "--iterations",
@@ -151,7 +152,7 @@ def _run_args(run: argparse._ArgumentGroup) -> None:
 
 
 def _training_args(g: argparse._ArgumentGroup) -> None:
-    g.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd", help="default: sgd (plain GD)")
+    g.add_argument("--optimizer", choices=OPTIMIZERS, help="default: sgd (plain GD)")
     g.add_argument("--momentum", type=_non_negative_float("--momentum"), help="sgd momentum (default: 0)")
     g.add_argument(
         "--weight-decay",
@@ -166,11 +167,19 @@ def _training_args(g: argparse._ArgumentGroup) -> None:
         type=_positive_int,
         help="passes over the training set (default: 2500; not with --iterations)",
     )
-    g.add_argument("--dropout", type=float, default=0.0, help="dropout after every hidden ReLU (default: 0)")
+    g.add_argument("--dropout", type=float, help="dropout after every hidden ReLU (default: 0)")
     g.add_argument(
         "--checkpoint",
         action="store_true",
-        help="write OUT/checkpoint.npz after every epoch (and on Ctrl-C), for --resume",
+        help="write OUT/checkpoint.npz for --resume: after the first epoch, then at most every "
+        "--checkpoint-every seconds, after the last epoch and on Ctrl-C",
+    )
+    g.add_argument(
+        "--checkpoint-every",
+        type=_non_negative_float("--checkpoint-every"),
+        default=5.0,
+        metavar="SECONDS",
+        help="the least time between two checkpoints (default: 5; 0: after every epoch)",
     )
     g.add_argument(
         "--fast",
@@ -182,8 +191,7 @@ def _training_args(g: argparse._ArgumentGroup) -> None:
     g.add_argument(
         "--resume",
         metavar="FILE",
-        help="continue from a checkpoint.npz of the same network; its lr, momentum and weight decay "
-        "are kept (giving other values is an error); --iterations/--epochs count the total",
+        help=f"{RESUME_RULE}; --iterations/--epochs count the total",
     )
 
 
@@ -200,61 +208,6 @@ def _extension_args(parser: argparse._ActionsContainer) -> None:
         metavar="EXTS",
         help="with --label-by extension: the non-cat file types (default: jpg,jpeg)",
     )
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _non_negative_int(flag: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = -1
-        top = 2**32 - 1 if flag == "--seed" else None  # np.random.seed's range
-        if value < 0 or (top is not None and value > top):
-            rule = "an integer from 0 to 2**32 - 1" if top else "a whole number >= 0"
-            raise argparse.ArgumentTypeError(f"{flag} must be {rule}, got {text!r}")
-        return value
-
-    return parse
-
-
-def _number(flag: str, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{flag} must be a number, got {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"{flag} must be finite, got {text!r}")
-    return value
-
-
-def _positive_float(flag: str):
-    def parse(text: str) -> float:
-        value = _number(flag, text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{flag} must be positive, got {text!r}")
-        return value
-
-    return parse
-
-
-def _non_negative_float(flag: str):
-    def parse(text: str) -> float:
-        value = _number(flag, text)
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{flag} must be at least 0, got {text!r}")
-        return value
-
-    return parse
 
 
 def _layer_sizes(text: str) -> list[int]:

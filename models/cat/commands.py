@@ -12,10 +12,20 @@ from typing import Any
 import numpy as np
 
 import tinygrad_np as tnp
+from models.resume_settings import settings_extra
 from tinygrad_np.serialization import atomic_write
 
 from .model import MODELS, layer_sizes, load_model, mlp, predict_proba, without_dropout
-from .runs import check_resume, class_counts, load_data, prepare_out, remove_created, resolve_recipe
+from .runs import (
+    check_resume,
+    class_counts,
+    load_data,
+    prepare_out,
+    recorded_settings,
+    remove_created,
+    resolve_recipe,
+    resolve_settings,
+)
 
 CLASSES = ("non-cat", "cat")
 SHOWN_NAMES = 10
@@ -58,7 +68,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         }
         | recipe
         | {"iterations": args.iterations, "data": data.source, "stop_reason": history.stop_reason},
-        "costs": history["loss"],
+        "costs": history.history.get("loss", []),  # (none: Ctrl-C in the first epoch)
         **results,
         "misclassified_test": wrong,
         "seconds": round(seconds, 3),
@@ -77,6 +87,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _setup(args: argparse.Namespace) -> tuple[dict[str, Any], Any, tnp.Sequential]:
     """The recipe (checked against a resumed checkpoint), the data and the model to train."""
+    resolve_settings(args)
     recipe = resolve_recipe(args)
     data = load_data(args, args.dtype)
     dims = recipe["layer_sizes"]
@@ -96,7 +107,7 @@ def _setup(args: argparse.Namespace) -> tuple[dict[str, Any], Any, tnp.Sequentia
         dropout=args.dropout,
     )
     if args.resume:
-        recipe |= check_resume(args, recipe, model)
+        check_resume(args, recipe, model)
     return recipe, data, model
 
 
@@ -138,6 +149,8 @@ def _fit(
         batch_size=args.batch_size,
         seed=args.seed,
         checkpoint=str(out / "checkpoint.npz") if args.checkpoint else None,
+        checkpoint_every=args.checkpoint_every,
+        checkpoint_extra=settings_extra(recorded_settings(args)),
         resume_from=args.resume,
         print_every=args.print_every,
         fast=args.fast,
@@ -172,7 +185,13 @@ def _write_pictures(
     title = f"{recipe['model']} model, learning rate = {recipe['lr']}"
     unit = "iteration" if args.batch_size is None else "epoch"
     interrupted = history.stop_reason == "interrupted"
-    save_cost_curve(history["loss"], out / "cost_curve.png", title=title, unit=unit, interrupted=interrupted)
+    save_cost_curve(
+        history.history.get("loss", []),
+        out / "cost_curve.png",
+        title=title,
+        unit=unit,
+        interrupted=interrupted,
+    )
     save_mislabelled(
         data.images_test, data.y_test, prob_test, data.classes, out / "mislabelled.png", names=data.names_test
     )
@@ -247,7 +266,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         k = args.show
         text = caption(int(data.y_test[k, 0]), float(probs["test"][k, 0]), data.classes)
-        target = Path(args.picture or f"test_picture_{k}.png")
+        target = Path(args.picture) if args.picture else Path(args.weights).parent / f"test_picture_{k}.png"
         save_captioned(data.images_test[k], text, target, name=data.names_test[k])
         print(f"Test picture {k} ({data.names_test[k]}): {' / '.join(text.splitlines())}; wrote {target}")
     return 0

@@ -24,6 +24,27 @@ PRESETS: dict[str, tuple[tuple[int, ...], str | float]] = {
     "two-layer": (TWO_LAYER_DIMS, 0.01),
 }
 DEFAULTS = {"lr": 0.0075, "momentum": 0.0, "weight_decay": 0.0, "epochs": 2500}
+# The settings a checkpoint records and a resume keeps (models/resume_settings.py), with their options
+# and the defaults of a new run (lr, momentum, weight decay: DEFAULTS, in resolve_recipe).
+RESUMED = {
+    "lr": "--lr", "momentum": "--momentum", "weight_decay": "--weight-decay", "optimizer": "--optimizer",
+    "batch_size": "--batch-size", "seed": "--seed", "init": "--init", "dropout": "--dropout",
+    "dtype": "--dtype", "label_by": "--label-by",
+}  # fmt: skip
+RESUMED_DEFAULTS = {"optimizer": "sgd", "seed": 1, "init": "course", "dropout": 0.0, "dtype": "float64",
+                    "label_by": "auto"}  # fmt: skip
+
+
+def resolve_settings(args: argparse.Namespace) -> None:
+    """The settings of ``RESUMED`` from ``--resume``'s checkpoint, or the options, or the defaults."""
+    from models.resume_settings import resolve_settings as resolve
+
+    resolve(args, RESUMED, RESUMED_DEFAULTS)
+
+
+def recorded_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """What ``--checkpoint`` records for a resume: every setting of ``RESUMED`` as resolved."""
+    return {key: getattr(args, key) for key in RESUMED}
 
 
 def resolve_recipe(args: argparse.Namespace) -> dict[str, Any]:
@@ -109,9 +130,9 @@ def class_counts(data: CatData, label_by: str = "auto") -> str:
     return ", ".join(parts) + f" (labelled by {rule})"
 
 
-def check_resume(args: argparse.Namespace, recipe: dict[str, Any], model: tnp.Layer) -> dict[str, Any]:
-    """Check ``--resume FILE`` against this run before anything trains; returns the recipe values the
-    checkpoint decides (lr, momentum, weight decay: kept from the checkpoint, as fit() restores them)."""
+def check_resume(args: argparse.Namespace, recipe: dict[str, Any], model: tnp.Layer) -> None:
+    """Check ``--resume FILE``'s network and epochs against this run before anything trains (its
+    settings were taken or checked by :func:`resolve_settings`)."""
     path = args.resume
     arrays = tnp.load_checkpoint(path)
     saved = {k[len("model/") :]: v.shape for k, v in arrays.items() if k.startswith("model/")}
@@ -127,20 +148,6 @@ def check_resume(args: argparse.Namespace, recipe: dict[str, Any], model: tnp.La
             f"{path}: the checkpoint has completed {epoch} epochs; --iterations/--epochs count the total, "
             f"so give more than {epoch} to train further"
         )
-    used: dict[str, Any] = {}
-    for key, flag in (("lr", "--lr"), ("momentum", "--momentum"), ("weight_decay", "--weight-decay")):
-        stored = arrays.get(f"optimizer/hparams/{key}")
-        if stored is None:
-            continue
-        value = float(stored)
-        given = getattr(args, key)
-        if given is not None and given != value:
-            raise ValueError(
-                f"{flag} {given} differs from the checkpoint's {value}; a resumed run continues with the "
-                f"checkpoint's settings: drop {flag} (or start a new run)"
-            )
-        used[key] = value
-    return used
 
 
 def _dims(shapes: dict[str, tuple[int, ...]]) -> str:

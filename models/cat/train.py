@@ -59,6 +59,8 @@ def train(
     batch_size: int | None = None,
     seed: int = 1,
     checkpoint: str | None = None,
+    checkpoint_every: float = 5.0,
+    checkpoint_extra: dict[str, np.ndarray] | None = None,
     resume_from: str | None = None,
     print_every: int = 100,
     progress: bool | None = None,
@@ -69,7 +71,9 @@ def train(
     The defaults are the course's: full-batch SGD, lr 0.0075, 2500 iterations (= epochs). Mini-batches
     are shuffled with ``default_rng(seed)``. ``progress``: a tqdm bar (None: only on a terminal).
     ``fast``: fit's fast path (the first layer in sample space; full-batch SGD without a checkpoint);
-    the cost lines are then printed when training ends (or stops), from the History.
+    the cost lines are then printed when training ends (or stops), from the History. ``checkpoint``:
+    a ModelCheckpoint written at most every ``checkpoint_every`` seconds (and at the end and on Ctrl-C),
+    recording ``checkpoint_extra`` (the command line's settings).
     """
     if progress is None:
         progress = sys.stdout.isatty()
@@ -94,8 +98,12 @@ def train(
             epochs=epochs,
             batch_size=batch_size,
             rng=np.random.default_rng(seed),
-            callbacks=[] if fast else [log],
-            checkpoint=checkpoint,
+            callbacks=([] if fast else [log])
+            + (
+                [tnp.ModelCheckpoint(checkpoint, every=checkpoint_every, extra=checkpoint_extra)]
+                if checkpoint
+                else []
+            ),
             resume_from=resume_from,
             progress="bar" if progress else "none",
             progress_unit=unit,

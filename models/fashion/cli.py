@@ -1,102 +1,115 @@
-"""``python -m models.fashion {train,evaluate,predict}``: the Fashion-MNIST classifiers, command line."""
+"""``python -m models.fashion {train,evaluate,predict,export}``: the Fashion-MNIST classifiers, command line.
+
+Exit codes: 0 done; 1 some image given to ``predict`` failed; 2 bad input (one ``error:`` line);
+130 interrupted with Ctrl-C (after saving what was trained so far).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 import tinygrad_np as tnp
-from models.cat.model import without_dropout  # the same rule as the cat example
+from models.cli_args import non_negative_float, non_negative_int, positive_float, positive_int
+from models.resume_settings import RESUME_RULE
 from models.run_command import run_command
 from tinygrad_np.numerics import softmax
 from tinygrad_np.optim import OPTIMIZERS
-from tinygrad_np.serialization import atomic_write
 
 from .export_cmd import add_export_parser, cmd_export
 from .model import MODELS, describe, load_model, predict_logits
-from .outputs import pictures as _pictures
-from .outputs import score as _score
+from .train_cmd import cmd_train
 
 DATA_HELP = (
     "folder with the four Fashion-MNIST IDX files (.gz or uncompressed) (default: "
     "$TINYGRAD_NP_DATA/fashion-mnist, else the user cache, else a verified download)"
 )
-DEFAULTS = {"mlp": {"lr": 1e-3, "epochs": 20}, "cnn": {"lr": 2e-3, "epochs": 10}}
+EPILOG = "Exit codes: 0 done, 1 an image failed (predict), 2 bad input, 130 interrupted (Ctrl-C)."
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m models.fashion", description="Fashion-MNIST classifiers."
+        prog="python -m models.fashion", description="Fashion-MNIST classifiers.", epilog=EPILOG
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s (tinygrad_np {tnp.__version__})")
     sub = parser.add_subparsers(dest="command", required=True)
-
-    t = sub.add_parser("train", help="train a model; write weights, plots and metrics.json")
-    t.add_argument(
-        "--model", choices=sorted(MODELS), default="mlp", help="mlp: 784-256-128-10; cnn: 2 conv blocks"
-    )
-    t.add_argument("--epochs", type=_positive_int, help="passes over the training split (mlp 20, cnn 10)")
-    t.add_argument("--batch-size", type=_positive_int, default=128, help="default: 128")
-    t.add_argument("--lr", type=float, help="learning rate (default: mlp 1e-3, cnn 2e-3)")
-    t.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
-    t.add_argument("--momentum", type=float, default=0.0, help="sgd momentum (default: 0)")
-    t.add_argument("--weight-decay", type=float, default=0.0, help="L2 (sgd, adam) or decoupled (adamw)")
-    t.add_argument("--schedule", choices=("cosine", "constant"), default="cosine", help="lr schedule")
-    t.add_argument(
-        "--dropout",
-        type=float,
-        default=0.0,
-        help="dropout after each hidden ReLU (mlp) or before the head (cnn)",
-    )
-    t.add_argument("--batchnorm", choices=("on", "off"), help="BatchNorm layers (default: mlp off, cnn on)")
-    t.add_argument("--hidden", type=_sizes, help="mlp hidden sizes, e.g. 256,128 (default)")
-    t.add_argument("--channels", type=_sizes, help="cnn channels per block, e.g. 32,64 (default)")
-    t.add_argument("--seed", type=int, default=0, help="seed of the init, dropout and shuffling (default: 0)")
-    t.add_argument(
-        "--val-size",
-        type=int,
-        default=5000,
-        help="validation images carved out of the training set (default: 5000; 0: none)",
-    )
-    t.add_argument("--val-seed", type=int, default=0, help="seed of the validation split (default: 0)")
-    t.add_argument(
-        "--test",
-        action="store_true",
-        help="also score the test set at the end (do it once, for the final numbers)",
-    )
-    t.add_argument("--limit", type=_positive_int, help="use only the first N training images (quick runs)")
-    t.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    t.add_argument("--data", metavar="DIR", help=DATA_HELP)
-    t.add_argument("--out", metavar="DIR", help="output folder (default: runs/fashion-MODEL-DATE-TIME)")
-    t.add_argument(
-        "--checkpoint", action="store_true", help="write OUT/checkpoint.npz after every epoch (and on Ctrl-C)"
-    )
-    t.add_argument("--resume", metavar="FILE", help="continue from a checkpoint.npz of the same settings")
-
+    _train_parser(sub)
     e = sub.add_parser("evaluate", help="test accuracy, per-class precision / recall / F1, confusion matrix")
     e.add_argument("--weights", required=True, metavar="FILE")
     e.add_argument("--data", metavar="DIR", help=DATA_HELP)
-    e.add_argument("--limit", type=_positive_int, help="use only the first N test images")
-
+    e.add_argument("--limit", type=positive_int, help="use only the first N test images")
     p = sub.add_parser("predict", help="classify pictures (any size; made 28×28 grayscale)")
     p.add_argument("--weights", required=True, metavar="FILE")
     p.add_argument("--invert", action="store_true", help="for dark articles on a light background")
+    p.add_argument("--grid", metavar="FILE.png", help="also write a grid of the pictures with their verdicts")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     add_export_parser(sub)
     return parser
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _train_parser(sub: argparse._SubParsersAction) -> None:
+    """train's options; those a resume keeps default to None here (train_cmd.py resolves them)."""
+    t = sub.add_parser("train", help="train a model; write weights, plots and metrics.json", epilog=EPILOG)
+    t.add_argument(
+        "--model", choices=sorted(MODELS), help="mlp (default): 784-256-128-10; cnn: 2 conv blocks"
+    )
+    t.add_argument("--epochs", type=positive_int, help="passes over the training split (mlp 20, cnn 10)")
+    t.add_argument("--batch-size", type=positive_int, help="default: 128")
+    t.add_argument("--lr", type=positive_float("--lr"), help="learning rate (default: mlp 1e-3, cnn 2e-3)")
+    t.add_argument("--optimizer", choices=OPTIMIZERS, help="default: adam")
+    t.add_argument("--momentum", type=non_negative_float("--momentum"), help="sgd momentum (default: 0)")
+    t.add_argument(
+        "--weight-decay",
+        type=non_negative_float("--weight-decay"),
+        help="L2 (sgd, adam) or decoupled (adamw) (default: 0)",
+    )
+    t.add_argument("--schedule", choices=("cosine", "constant"), help="lr schedule (default: cosine)")
+    t.add_argument(
+        "--dropout",
+        type=float,
+        help="dropout after each hidden ReLU (mlp) or before the head (cnn) (default: 0)",
+    )
+    t.add_argument("--batchnorm", choices=("on", "off"), help="BatchNorm layers (default: mlp off, cnn on)")
+    t.add_argument("--hidden", type=_sizes, help="mlp hidden sizes, e.g. 256,128 (default)")
+    t.add_argument("--channels", type=_sizes, help="cnn channels per block, e.g. 32,64 (default)")
+    t.add_argument(
+        "--seed", type=non_negative_int("--seed"), help="seed of the init, dropout and shuffling (default: 0)"
+    )
+    t.add_argument(
+        "--val-size",
+        type=non_negative_int("--val-size"),
+        help="validation images carved out of the training set (default: 5000; 0: none)",
+    )
+    t.add_argument(
+        "--val-seed", type=non_negative_int("--val-seed"), help="seed of the validation split (default: 0)"
+    )
+    t.add_argument(
+        "--test",
+        action="store_true",
+        help="also score the test set at the end (do it once, for the final numbers)",
+    )
+    t.add_argument("--limit", type=positive_int, help="use only the first N training images (quick runs)")
+    t.add_argument("--dtype", choices=("float32", "float64"), help="default: float32")
+    t.add_argument("--data", metavar="DIR", help=DATA_HELP)
+    t.add_argument("--out", metavar="DIR", help="output folder (default: runs/fashion-MODEL-DATE-TIME)")
+    t.add_argument(
+        "--checkpoint",
+        action="store_true",
+        help="write OUT/checkpoint.npz for --resume: after the first epoch, then at most every "
+        "--checkpoint-every seconds, after the last epoch and on Ctrl-C",
+    )
+    t.add_argument(
+        "--checkpoint-every",
+        type=non_negative_float("--checkpoint-every"),
+        default=5.0,
+        metavar="SECONDS",
+        help="the least time between two checkpoints (default: 5; 0: after every epoch)",
+    )
+    t.add_argument("--resume", metavar="FILE", help=f"{RESUME_RULE}; --epochs counts the total")
 
 
 def _sizes(text: str) -> list[int]:
@@ -111,119 +124,6 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
-def _fresh_run_dir(model: str) -> Path:
-    base = Path("runs") / f"fashion-{model}-{time.strftime('%Y%m%d-%H%M%S')}"
-    for k in range(1, 1000):
-        out = base if k == 1 else base.with_name(f"{base.name}-{k}")
-        try:
-            out.mkdir(parents=True)
-            return out
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"{base}: could not create a fresh run folder")
-
-
-def _build(args: argparse.Namespace) -> tnp.Sequential:
-    kwargs: dict = {"dropout": args.dropout, "seed": args.seed, "dtype": args.dtype}
-    if args.batchnorm is not None:
-        kwargs["batchnorm"] = args.batchnorm == "on"
-    if args.model == "mlp" and args.hidden:
-        kwargs["hidden"] = args.hidden
-    if args.model == "cnn" and args.channels:
-        kwargs["channels"] = args.channels
-    if (args.hidden and args.model != "mlp") or (args.channels and args.model != "cnn"):
-        raise ValueError("--hidden is for --model mlp and --channels for --model cnn")
-    return MODELS[args.model](**kwargs)
-
-
-SETTINGS = (
-    "model", "epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "schedule", "dropout",
-    "batchnorm", "hidden", "channels", "seed", "val_size", "val_seed", "limit", "dtype",
-)  # fmt: skip
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    """Train on the training split, score validation (and test with --test), write the run folder;
-    0, or 130 after Ctrl-C."""
-    from tinygrad_np.data.datasets import load_fashion_mnist
-
-    from .train import split_train_val
-
-    args.lr = DEFAULTS[args.model]["lr"] if args.lr is None else args.lr
-    args.epochs = args.epochs or DEFAULTS[args.model]["epochs"]
-    data = load_fashion_mnist(args.data, dtype=args.dtype)
-    x_pool, y_pool = data.x_train[: args.limit], data.y_train[: args.limit]
-    x_train, y_train, x_val, y_val = split_train_val(x_pool, y_pool, args.val_size, seed=args.val_seed)
-    model = _build(args)
-    fresh = not args.out
-    out = _fresh_run_dir(args.model) if fresh else Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    print(f"Data: {data.source} ({len(y_train)} train, {len(y_val)} validation images)")
-    print(
-        f"Model: {args.model} [{describe(model)}], seed {args.seed}, {args.dtype}, "
-        f"{args.optimizer} lr {args.lr} ({args.schedule}), batch size {args.batch_size}, {args.epochs} epochs"
-    )
-    start = time.perf_counter()
-    try:
-        history = _fit(args, model, (x_train, y_train), (x_val, y_val), out)
-    except BaseException:
-        if fresh and not any(out.iterdir()):
-            out.rmdir()  # a failed run leaves no empty run folder behind
-        raise
-    seconds = time.perf_counter() - start
-    interrupted = history.stop_reason == "interrupted"
-    if interrupted:
-        print(f"Interrupted after {len(history)} epochs: keeping the weights trained so far.")
-    model = without_dropout(model)
-    tnp.save(model, out / "weights.npz")
-    splits = [("validation", x_val, y_val)] + ([("test", data.x_test, data.y_test)] if args.test else [])
-    results = _score(model, splits, data.classes)
-    pictures = _pictures(
-        args, model, history, results, dict((n, (x, y)) for n, x, y in splits), data.classes, out
-    )
-    metrics = {
-        "settings": {k: getattr(args, k) for k in SETTINGS}
-        | {"data": data.source, "architecture": describe(model), "stop_reason": history.stop_reason}
-        | {"train_images": len(y_train)},
-        "history": {k: history[k] for k in history.keys()},
-        **results,
-        "seconds": round(seconds, 3),
-    }
-    with atomic_write(out / "metrics.json") as f:
-        f.write((json.dumps(metrics, indent=2) + "\n").encode())
-    print(f"Wrote {out}/: {', '.join(pictures)}, metrics.json ({seconds:.1f} s of training)")
-    if interrupted:
-        ckpt = out / "checkpoint.npz"
-        hint = (
-            f"run the same command with --resume {ckpt}" if ckpt.is_file() else "add --checkpoint next time"
-        )
-        print(f"To continue, {hint}", file=sys.stderr)
-        return 130
-    return 0
-
-
-def _fit(
-    args: argparse.Namespace, model: tnp.Sequential, train_data: tuple, val_data: tuple, out: Path
-) -> Any:
-    from .train import train
-
-    return train(
-        model,
-        *train_data,
-        validation_data=val_data if len(val_data[1]) else None,
-        epochs=args.epochs,
-        lr=args.lr,
-        optimizer=args.optimizer,
-        momentum=args.momentum,
-        weight_decay=args.weight_decay,
-        batch_size=args.batch_size,
-        schedule=args.schedule,
-        seed=args.seed,
-        checkpoint=str(out / "checkpoint.npz") if args.checkpoint else None,
-        resume_from=args.resume,
-    )
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from tinygrad_np.data.datasets import load_fashion_mnist
 
@@ -232,6 +132,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     model = load_model(args.weights)
     data = load_fashion_mnist(args.data, dtype=model.dtype or np.float32)
     x, y = data.x_test[: args.limit], data.y_test[: args.limit]
+    if len(y) == 0:
+        raise ValueError(
+            f"{data.source}: the test set must hold at least one image to evaluate, got 0 (its IDX files "
+            "are valid but empty); use the Fashion-MNIST test files"
+        )
     r = multiclass_report(y, predict_logits(model, x), data.classes)
     print(f"Weights: {args.weights} [{describe(model)}]\nData: {data.source}")
     print(f"Test accuracy: {r['accuracy']:.4f} ({r['correct']}/{r['total']})")
@@ -256,6 +161,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     model = load_model(args.weights)
     failed = 0
+    shown: list[tuple[np.ndarray, str, str, float]] = []
     for path in args.images:
         try:
             image = load_picture(path, args.invert)
@@ -267,6 +173,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
         p = softmax(logits)
         k = int(np.argmax(p))
         print(f"{path}: {FASHION_MNIST_CLASSES[k]} (P = {p[k]:.4f})")
+        shown.append((image[0], Path(path).name, FASHION_MNIST_CLASSES[k], float(p[k])))
+    if args.grid and shown:
+        from .plots import save_prediction_grid
+
+        save_prediction_grid(shown, args.grid)
+        print(f"Wrote {args.grid} ({len(shown)} pictures)")
     return 1 if failed else 0
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from models.cat.plots import _figure, _save, integer_ticks
+from models.cat.plots import _figure, _save, _short, integer_ticks
 
 
 def save_curves(
@@ -27,7 +27,8 @@ def save_curves(
         integer_ticks(ax)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-        ax.legend()
+        if ax.get_lines():  # (none after a Ctrl-C in the first epoch)
+            ax.legend()
     _save(fig, path)
 
 
@@ -79,5 +80,21 @@ def save_predictions(
         ax.set_title(
             f"{classes[y_pred[k]]}\n{classes[y_true[k]]}", fontsize=7, color="black" if ok else "tab:red"
         )
+        ax.axis("off")
+    _save(fig, path)
+
+
+def save_prediction_grid(
+    shown: Sequence[tuple[np.ndarray, str, str, float]], path: str | os.PathLike[str], *, columns: int = 4
+) -> None:
+    """``predict --grid``: the pictures as the model saw them (28×28 grayscale), each captioned with its
+    file name, the predicted class and its probability; ``shown`` holds (image, name, class, P)."""
+    columns = max(1, min(columns, len(shown)))
+    rows = max(1, -(-len(shown) // columns))
+    fig = _figure(2.4 * columns, 2.7 * rows)
+    for k, (image, name, verdict, p) in enumerate(shown):
+        ax = fig.add_subplot(rows, columns, k + 1)
+        ax.imshow(np.asarray(image).reshape(28, 28), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(f"{_short(name)}\n{verdict} (P = {p:.2f})", fontsize=8)
         ax.axis("off")
     _save(fig, path)

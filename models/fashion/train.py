@@ -45,6 +45,8 @@ def train(
     schedule: str = "cosine",
     seed: int = 0,
     checkpoint: str | None = None,
+    checkpoint_every: float = 5.0,
+    checkpoint_extra: dict[str, np.ndarray] | None = None,
     resume_from: str | None = None,
     progress: str = "auto",
 ) -> tnp.History:
@@ -52,7 +54,9 @@ def train(
     (loss, accuracy, and val_loss, val_accuracy with ``validation_data``).
 
     ``schedule``: "cosine" anneals the learning rate to 0 over ``epochs`` (stepped after each epoch),
-    "constant" keeps it. Mini-batches are shuffled with ``default_rng(seed)``.
+    "constant" keeps it. Mini-batches are shuffled with ``default_rng(seed)``. ``checkpoint``: a
+    ModelCheckpoint written at most every ``checkpoint_every`` seconds (and at the end and on Ctrl-C),
+    recording ``checkpoint_extra`` (the command line's settings).
     """
     if schedule not in ("cosine", "constant"):
         raise ValueError(f"schedule must be 'cosine' or 'constant', got {schedule!r}")
@@ -71,7 +75,9 @@ def train(
         validation_data=validation_data,
         rng=np.random.default_rng(seed),
         scheduler=scheduler,
-        checkpoint=checkpoint,
+        callbacks=[tnp.ModelCheckpoint(checkpoint, every=checkpoint_every, extra=checkpoint_extra)]
+        if checkpoint
+        else [],
         resume_from=resume_from,
         progress=progress,
         log_every=1,

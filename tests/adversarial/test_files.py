@@ -214,7 +214,7 @@ def _rng_json(name: str) -> np.ndarray:
         ({"rng__fit": _rng_json("__import__")}, r"got '__import__'"),
         ({"rng__model__1": _rng_json("seed")}, r"rng/model/1: bit_generator must be one of"),
         ({"step_in_epoch": np.array(1)}, r"a mid-epoch checkpoint must have partial/loss_sum, correct, seen, seconds, got none of them"),
-        ({"step_in_epoch": np.array(7)}, r"step_in_epoch must be < 2 \(the batches in an epoch\), got 7"),
+        ({"step_in_epoch": np.array(7)}, r"step_in_epoch must be <= 2 \(the batches in an epoch\), got 7"),
         ({"epoch_order": np.array([0, 0, 1, 2, 3, 4, 5, 6, 7, 8])}, r"epoch_order must be a permutation of the 10 sample indices, got int64 array of shape \(10,\) with 9"),
         ({"reference_loss": np.array(np.nan)}, r"reference_loss must be a finite number"),
         ({"optimizer__hparams__lr": np.array(-5.0)}, r"hparams/lr must be a finite number"),

@@ -206,6 +206,10 @@ def test_functional_losses_reject_targets_as_the_loss_classes(
     theirs = _error(lambda: loss()(np.asarray(pred), np.asarray(target)))
     assert theirs[1].startswith(f"{loss.__name__}: ") and message in theirs[1]
     assert _error(lambda: functional(Tensor(pred), target)) == theirs  # same type, same message
+    if np.asarray(target).dtype.kind not in "biuf":  # no Tensor holds strings: Tensor(target) says so
+        kind, msg = _error(lambda: Tensor(target))
+        assert kind is TypeError and msg.startswith("Tensor: data must hold numbers")
+        return
     assert _error(lambda: functional(np.asarray(pred), Tensor(target))) == theirs
 
 

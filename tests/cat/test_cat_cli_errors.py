@@ -56,7 +56,7 @@ def test_resume_keeps_and_records_the_checkpoint_settings(
     assert main([*base, "--iterations", "3", "--out", str(tmp_path / "x")]) == 2
     one_error_line(capsys, "has completed 3 epochs", "give more than 3")
     assert main([*base, "--iterations", "5", "--optimizer", "adam", "--out", str(tmp_path / "x")]) == 2
-    one_error_line(capsys, "SGD")
+    one_error_line(capsys, "--optimizer adam differs from the checkpoint's sgd", "drop --optimizer")
     assert not (tmp_path / "x").exists()
     out = tmp_path / "resumed"
     assert main([*base, "--iterations", "5", "--lr", "0.01", "--out", str(out)]) == 0  # same lr: fine

@@ -63,6 +63,20 @@ def test_gelu_matches_torch(approximate) -> None:
     assert repr(layer) == f"GELU(approximate={approximate!r})"
 
 
+
+def test_normal_cdf_float32_is_accurate_and_blocks_change_nothing() -> None:
+    x = np.linspace(-13, 13, 200_001).astype(np.float32)  # Φ(-13) ~ 6e-39: still a normal float32
+    truth = np.array([0.5 * math.erfc(-float(v) / math.sqrt(2)) for v in x])
+    got = normal_cdf(x)
+    assert got.dtype == np.float32
+    # relative also in the lower tail, within a few ulps times Φ's condition number there (~x², from
+    # x² rounded in float32: what the three-piece float32 formula also had)
+    assert np.all(np.abs(got - truth) / truth <= 4e-7 * (1 + x.astype(np.float64) ** 2))
+    assert normal_cdf(np.array([-np.inf, -1000, 1000, np.inf], np.float32)).tolist() == [0, 0, 1, 1]
+    big = np.random.default_rng(0).normal(size=(3, 50_001)).astype(np.float32) * 3  # several blocks
+    pieces = np.concatenate([normal_cdf(row[i : i + 1000]) for row in big for i in range(0, row.size, 1000)])
+    np.testing.assert_array_equal(normal_cdf(big).reshape(-1), pieces)
+
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
 @given(data=st.data())
 @settings(max_examples=30, deadline=None)

@@ -32,21 +32,69 @@ def copy_weights(ours: tnp.Layer, theirs) -> None:
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        dict(in_channels=3, out_channels=4, kernel_size=3),
-        dict(in_channels=2, out_channels=5, kernel_size=(3, 2), stride=(2, 1), padding=(1, 2)),
-        dict(in_channels=1, out_channels=2, kernel_size=1, bias=False),
-        dict(in_channels=4, out_channels=3, kernel_size=5, stride=3, padding=2),
-    ],
-)
+CONV_ARGS = [
+    dict(in_channels=3, out_channels=4, kernel_size=3),
+    dict(in_channels=2, out_channels=5, kernel_size=(3, 2), stride=(2, 1), padding=(1, 2)),
+    dict(in_channels=1, out_channels=2, kernel_size=1, bias=False),
+    dict(in_channels=4, out_channels=3, kernel_size=5, stride=3, padding=2),
+]
+
+
+@pytest.mark.parametrize("args", CONV_ARGS)
 def test_conv2d_matches_torch(args) -> None:
     rng = np.random.default_rng(0)
     theirs = torch.nn.Conv2d(**args).double()
     ours = tnp.Conv2d(**args)
     copy_weights(ours, theirs)
     run_both(ours, theirs, rng.standard_normal((3, args["in_channels"], 9, 8)), rng)
+
+
+@pytest.mark.parametrize("images_per_block", [1, 2])
+@pytest.mark.parametrize("args", CONV_ARGS)
+def test_conv2d_matches_torch_in_blocks_of_images(monkeypatch, args, images_per_block) -> None:
+    """Conv2dFunction runs the batch in blocks of images: one image per block, and blocks of 2 for a
+    batch of 5 (the last block shorter) give PyTorch's numbers too."""
+    from tinygrad_np.ops import conv
+
+    rng = np.random.default_rng(0)
+    theirs = torch.nn.Conv2d(**args).double()
+    ours = tnp.Conv2d(**args)
+    copy_weights(ours, theirs)
+    x = rng.standard_normal((5, args["in_channels"], 9, 8))
+    _, _, oh, ow = ours.output_shape(x.shape)
+    rows = ours.weight[0].size
+    monkeypatch.setattr(conv, "BLOCK_BYTES", images_per_block * rows * oh * ow * x.itemsize)
+    assert len(conv.blocks(len(x), rows, oh * ow, x.itemsize)) == -(-len(x) // images_per_block)
+    run_both(ours, theirs, x, rng)
+
+
+@pytest.mark.parametrize(
+    "c, o, k, hw, p, n",
+    [(1, 32, 3, 28, 1, 64), (64, 64, 3, 32, 1, 16), (3, 32, 5, 64, 2, 8), (32, 64, 3, 14, 1, 64)],
+)
+def test_conv2d_matches_torch_in_float32_at_the_benchmark_sizes(c, o, k, hw, p, n) -> None:
+    """float32 stays float32 and agrees with PyTorch up to rounding (sums of c*k*k products) at the
+    sizes of benchmarks/conv.py and the Fashion CNN (batches cut to keep the test short)."""
+    rng = np.random.default_rng(0)
+    theirs = torch.nn.Conv2d(c, o, k, padding=p)
+    ours = tnp.Conv2d(c, o, k, padding=p, dtype=np.float32)
+    copy_weights(ours, theirs)
+    x = rng.standard_normal((n, c, hw, hw)).astype(np.float32)
+    xt = torch.tensor(x, requires_grad=True)
+    y, yt = ours(x), theirs(xt)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    yt.backward(torch.tensor(g))
+    dx = ours.backward(g)
+    pairs = [
+        (y, yt),
+        (dx, xt.grad),
+        (ours.weight.grad, theirs.weight.grad),
+        (ours.bias.grad, theirs.bias.grad),
+    ]
+    for a, b in pairs:
+        b = b.detach().numpy()
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * np.abs(b).max())
 
 
 @pytest.mark.parametrize("kind", ["MaxPool2d", "AvgPool2d"])

@@ -123,8 +123,9 @@ class _CtrlCAt(BCELoss):
 
 def test_ctrl_c_leaves_the_trained_weights_in_the_model(count_fast):
     fast, opt_f, h = _train(True, epochs=50, opt_kw={"momentum": 0.9}, loss=_CtrlCAt(7))
-    # Stopped after step 7 (the step under way ends), before that epoch's end: 6 epochs logged.
-    assert h.stop_reason == "interrupted" and len(h) == 6 and count_fast["n"] == 7
+    # Stopped after step 7 (the step under way ends); a full-batch step is its epoch's last, so that
+    # epoch ends first (issue 18: a checkpoint then is the next epoch's start): 7 epochs logged.
+    assert h.stop_reason == "interrupted" and len(h) == 7 and count_fast["n"] == 7
     slow, opt_s, _ = _train(False, epochs=7, opt_kw={"momentum": 0.9})
     _assert_close(fast, slow, 1e-9)
     w_f, w_s = fast[0].weight, slow[0].weight

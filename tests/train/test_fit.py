@@ -215,8 +215,8 @@ def test_divergence_raises_a_clear_error_and_keeps_the_last_good_checkpoint(tmp_
     rec = _Record()
     with np.errstate(all="ignore"), pytest.raises(TrainingDivergedError) as info:
         fit(model, MSELoss(), opt, x, y, epochs=50, batch_size=30, rng=np.random.default_rng(0),
-            scheduler=sched, callbacks=[rec], checkpoint=tmp_path / "ck.npz",
-            progress="none")  # fmt: skip
+            scheduler=sched, callbacks=[rec, ModelCheckpoint(tmp_path / "ck.npz", every=0)],
+            progress="none")  # fmt: skip  (every=0: a checkpoint at every epoch's end)
     err = info.value
     msg = str(err)
     assert err.epoch == 4 and f"epoch {err.epoch}/50" in msg

@@ -56,6 +56,8 @@ def backward(root: Any, grad: np.ndarray, accumulate: bool = False) -> None:
             set_grad(t, g, accumulate, given)
         if ctx is None:
             continue
+        if ctx.versions:  # an input forward saved was changed in place since? (function.py)
+            ctx.check_versions()
         for x, needs, gx in zip(ctx.inputs, ctx.needs_input_grad, ctx.backward(ctx, g), strict=True):
             if not needs or gx is None:
                 continue

@@ -23,6 +23,14 @@ Every formula of the library (ops, layers, losses) is one such class, run two wa
 
 The ``ctx`` object holds the inputs (``ctx.inputs``), ``ctx.needs_input_grad`` and what forward saved.
 Inputs that are numbers, ndarrays or None are constants (no gradient); keyword arguments are settings.
+
+**Version check** (as PyTorch's): every Tensor has a ``_version``, which the library bumps whenever it
+changes the tensor's values in place (an optimiser step, ``load_state_dict``, ``initialize``,
+``Module.to``, the fast path's write). When forward saves an input's array (``save_for_backward(a)``
+with ``a`` the input's ``.data`` or a view of it), the ctx notes that input's version in
+``ctx.versions``; backward (``ctx.gradients`` and the engine) first checks that it is unchanged, so a
+gradient is never computed from values other than the ones forward used. Writes into ``.data`` are not
+counted: the escape hatch, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from ..validation import fail
 from .grad_mode import is_grad_enabled
 
 # Inputs of these types are constants (no gradient); anything else must be a Tensor.
@@ -45,6 +54,7 @@ class Function:
     out_shape: tuple[int, ...] = ()  # the output's shape, kept by a layer's array path to check grad_out
     reuse_grads = False  # set by a layer's array path: see grad_buffer
     shape_rule = "broadcast together"  # how two operands' shapes must match (in error messages)
+    versions: tuple[tuple[int, int], ...] = ()  # (input index, its _version) of the inputs forward saved
 
     def __init__(self, inputs: tuple[Any, ...], needs_input_grad: tuple[bool, ...]) -> None:
         self.inputs = inputs  # Tensors (or Parameters) and constants, in call order
@@ -82,9 +92,35 @@ class Function:
             return None
         return g
 
-    def gradients(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        """This call's backward: one gradient per input (None where not needed)."""
+    def gradients(self, grad: np.ndarray, owner: Any = None) -> tuple[np.ndarray | None, ...]:
+        """This call's backward: one gradient per input (None where not needed), after checking that
+        no input forward saved was changed in place since (``owner``: the Module whose parameters
+        these are, to name them in the error)."""
+        if self.versions:
+            self.check_versions(owner)
         return type(self).backward(self, grad)
+
+    def note_versions(self) -> None:
+        """Record in ``versions`` the ``_version`` of each Tensor input whose array forward saved."""
+        found = []
+        for i, x in enumerate(self.inputs):
+            if isinstance(x, _CONSTANTS):
+                continue
+            d = x.data
+            for s in self.saved_tensors:
+                if s is d or (type(s) is np.ndarray and s.base is d):
+                    found.append((i, x._version))
+                    break
+        self.versions = tuple(found)
+
+    def check_versions(self, owner: Any = None) -> None:
+        """A RuntimeError if an input forward saved has been changed in place since (see the module
+        docstring); ``owner`` (a Module) names the Parameter."""
+        for i, expected in self.versions:
+            x = self.inputs[i]
+            if x._version != expected:
+                op = self.name()
+                raise fail(f"{op}.backward", *_modified(op, x, expected, owner), error=RuntimeError)
 
     @classmethod
     def run(cls, *inputs: Any, **kwargs: Any) -> tuple[Any, Any]:
@@ -99,7 +135,10 @@ class Function:
             needs.append(not constant)
         ctx = cls(inputs, tuple(needs))
         ctx.settings = kwargs
-        return ctx, cls.forward(ctx, *arrays, **kwargs)  # a layer has checked its input already
+        y = cls.forward(ctx, *arrays, **kwargs)  # a layer has checked its input already
+        if ctx.saved_tensors and any(needs):
+            ctx.note_versions()
+        return ctx, y
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
@@ -123,7 +162,11 @@ class Function:
         if maker is None:
             raise TypeError(f"{ctx.name()}: at least one input must be a Tensor, got only constants")
         out = cls._forward(ctx, arrays, kwargs)
-        return maker._wrap(out, ctx if record else None)
+        if not record:
+            return maker._wrap(out, None)
+        if ctx.saved_tensors:
+            ctx.note_versions()
+        return maker._wrap(out, ctx)
 
     @classmethod
     def _forward(cls, ctx: Any, arrays: Any, kwargs: dict[str, Any]) -> Any:
@@ -135,3 +178,18 @@ class Function:
                 raise
             shapes = " and ".join(str(a.shape) for a in shaped)
             raise ValueError(f"{ctx.name()}: the operands' shapes must {cls.shape_rule}, got {shapes}") from e
+
+
+def _modified(op: str, x: Any, expected: int, owner: Any) -> tuple[str, str, str, str]:
+    """(what, rule, got, fix) of the error of a tensor changed in place between ``op``'s forward and
+    its backward."""
+    name = None
+    if owner is not None:
+        name = next((n for n, p in owner.named_parameters() if p is x), None)
+    what = f"{type(x).__name__}{f' {name!r}' if name else ''} (shape {x.shape}, {x.dtype})"
+    got = f"one modified in place after {op} used it (version {x._version}, expected {expected})"
+    fix = (
+        "an optimizer step, load_state_dict, initialize or to() changed it; call backward before "
+        "changing the tensor (e.g. before opt.step()), or run forward again"
+    )
+    return what, f"be unchanged since {op} used it in forward", got, fix

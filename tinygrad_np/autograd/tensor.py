@@ -29,33 +29,39 @@ class Tensor(TransformerMethods, ArrayMethods):
     shaped like data, set by ``backward``), ``.requires_grad``.
 
     Float arrays keep their dtype; Python numbers and lists become float64 when ``requires_grad``
-    (``requires_grad`` on an integer ndarray is a TypeError, when built or set later). Operators
-    broadcast like NumPy and mix with ndarrays and Python numbers on either side. Methods take
-    PyTorch's arguments (``dim``, ``keepdim``; NumPy's ``axis``, ``keepdims`` also work);
-    ``np.asarray(t)`` is ``t.data``. Comparisons give boolean Tensors; ``==`` is element-wise, so
-    Tensors are hashed by identity.
+    (``requires_grad`` on an integer ndarray is a TypeError, when built or set later); data that is not
+    numbers (strings, Python objects) is a TypeError. Operators broadcast like NumPy and mix with
+    ndarrays and Python numbers on either side. Methods take PyTorch's arguments (``dim``,
+    ``keepdim``; NumPy's ``axis``, ``keepdims`` also work); ``np.asarray(t)`` is ``t.data``.
+    Comparisons give boolean Tensors; ``==`` is element-wise, so Tensors are hashed by identity.
+
+    ``_version`` counts the library's in-place changes (optimiser steps, ``load_state_dict``...):
+    backward raises a RuntimeError naming the tensor and the op if an array the op saved was changed
+    since forward, as PyTorch. Writes into ``.data`` (``t.data[...] = 0``) are not counted or checked:
+    the escape hatch, as in PyTorch (see docs/autodiff.md).
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_requires_grad", "_retain", "data", "grad")
+    __slots__ = ("__weakref__", "_ctx", "_requires_grad", "_retain", "_version", "data", "grad")
     __array_priority__ = 1000  # ndarray + Tensor: NumPy steps aside and Tensor.__radd__ runs
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        a = np.asarray(data)
+        a = args.numeric("Tensor", "data", data, "hold numbers (bool, int, float or complex)")
         if requires_grad and a.dtype.kind in "iu" and not isinstance(data, np.ndarray | np.generic):
             a = a.astype(np.float64)  # Tensor([1, 2], requires_grad=True) as Tensor([1.0, 2.0], ...)
         self.data: np.ndarray = a
         self.grad: np.ndarray | None = None
         self._ctx: Function | None = None  # the node that computed this tensor (None for a leaf)
         self._retain: bool = False
+        self._version: int = 0  # bumped by the library's in-place changes (see the class docstring)
         self.requires_grad = requires_grad
 
     def _wrap(self, data: np.ndarray, ctx: Function | None) -> Tensor:
         """A new Tensor computed by ``ctx`` (None when no graph is recorded)."""
         t = Tensor.__new__(Tensor)
-        t.data, t.grad, t._ctx, t._retain = np.asarray(data), None, ctx, False
+        t.data, t.grad, t._ctx, t._retain, t._version = np.asarray(data), None, ctx, False, 0
         t._requires_grad = ctx is not None
         return t
 
@@ -120,6 +126,8 @@ class Tensor(TransformerMethods, ArrayMethods):
     # -- dtype: float()/double()/to(float dtype) are differentiable (Cast); to(int dtype) has no grad --
     def to(self, dtype: Any) -> Tensor:
         d = args.as_dtype("Tensor.to", dtype)
+        if d.kind not in args.NUMERIC:
+            raise fail("Tensor.to", "dtype", "be a numeric NumPy dtype, e.g. np.float32", d, error=TypeError)
         return ew.Cast.apply(self, dtype=d) if d.kind == "f" else self._wrap(self.data.astype(d), None)
 
     def float(self) -> Tensor:
@@ -130,38 +138,42 @@ class Tensor(TransformerMethods, ArrayMethods):
 
     # -- arithmetic (each one Function.apply; see tinygrad_np/ops) --------------------------------------
     def __add__(self, other: Operand) -> Tensor:
-        return ew.Add.apply(self, operand(other))
+        return ew.Add.apply(self, operand(other, "Tensor +"))
 
     def __radd__(self, other: Operand) -> Tensor:
-        return ew.Add.apply(operand(other), self)
+        return ew.Add.apply(operand(other, "Tensor +"), self)
 
     def __sub__(self, other: Operand) -> Tensor:
-        return ew.Sub.apply(self, operand(other))
+        return ew.Sub.apply(self, operand(other, "Tensor -"))
 
     def __rsub__(self, other: Operand) -> Tensor:
-        return ew.Sub.apply(operand(other), self)
+        return ew.Sub.apply(operand(other, "Tensor -"), self)
 
     def __mul__(self, other: Operand) -> Tensor:
-        return ew.Mul.apply(self, operand(other))
+        return ew.Mul.apply(self, operand(other, "Tensor *"))
 
     def __rmul__(self, other: Operand) -> Tensor:
-        return ew.Mul.apply(operand(other), self)
+        return ew.Mul.apply(operand(other, "Tensor *"), self)
 
     def __truediv__(self, other: Operand) -> Tensor:
-        return ew.Div.apply(self, operand(other))
+        return ew.Div.apply(self, operand(other, "Tensor /"))
 
     def __rtruediv__(self, other: Operand) -> Tensor:
-        return ew.Div.apply(operand(other), self)
+        return ew.Div.apply(operand(other, "Tensor /"), self)
 
     def __matmul__(self, other: Operand) -> Tensor:
-        return linear.MatMul.apply(self, operand(other))
+        return linear.MatMul.apply(self, operand(other, "Tensor @"))
 
     def __rmatmul__(self, other: Operand) -> Tensor:
-        return linear.MatMul.apply(operand(other), self)
+        return linear.MatMul.apply(operand(other, "Tensor @"), self)
 
     def __pow__(self, exponent: Real) -> Tensor:
         if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
             raise fail("Tensor **", "the exponent", "be a number", type(exponent).__name__, error=TypeError)
+        if exponent < 0 and self.data.dtype.kind in "biu" and isinstance(exponent, numbers.Integral):
+            rule = "be >= 0 (NumPy has no negative integer powers of integers)"
+            fix = "use a float tensor, e.g. t.double() ** -1"
+            raise fail("Tensor **", "the exponent of an integer tensor", rule, exponent, fix)
         return ew.Pow.apply(self, exponent)
 
     def __neg__(self) -> Tensor:
@@ -236,7 +248,9 @@ class Tensor(TransformerMethods, ArrayMethods):
 
     def masked_fill(self, mask: Any, value: Operand) -> Tensor:
         """``value`` where the boolean ``mask`` (broadcast to this shape) is True, this tensor elsewhere."""
-        return ew.Where.apply(args.mask("Tensor.masked_fill", mask), operand(value), self)
+        return ew.Where.apply(
+            args.mask("Tensor.masked_fill", mask), operand(value, "Tensor.masked_fill", "value"), self
+        )
 
     # -- shape: reshape/view/squeeze/unsqueeze/flatten are Reshape; transpose/permute/.T/.mT Transpose --
     def reshape(self, *shape: Any) -> Tensor:
@@ -294,8 +308,9 @@ class ValuesIndices(NamedTuple):
     indices: Tensor
 
 
-def operand(x: Any) -> Any:
-    """A Tensor or number as it is; anything else (a list, an ndarray) as an ndarray constant."""
+def operand(x: Any, who: str = "Tensor", what: str = "the other operand") -> Any:
+    """A Tensor or number as it is; anything else (a list, an ndarray) as an ndarray constant, which
+    must hold numbers (a TypeError naming ``who`` otherwise)."""
     if isinstance(x, Tensor | numbers.Number):
         return x
-    return np.asarray(x)
+    return args.numeric(who, what, x, "be a number, an array of numbers or a Tensor")

@@ -13,6 +13,7 @@ import numpy as np
 from ..validation import check_int, fail
 
 Dims = int | tuple[int, ...] | None
+NUMERIC = "biufc"  # the dtype kinds a Tensor holds: bool, int, unsigned, float, complex
 
 
 def alias(who: str, name: str, value: Any, numpy_name: str, numpy_value: Any) -> Any:
@@ -128,6 +129,16 @@ def integer(who: str, what: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise fail(who, what, "be an integer", value, error=TypeError)
     return int(value)
+
+
+def numeric(who: str, what: str, x: Any, rule: str) -> np.ndarray:
+    """``x`` as an ndarray of numbers (bool, int, float or complex), or a TypeError "<who>: <what> must
+    <rule>, got ..." (strings, None, Python objects)."""
+    a = np.asarray(x)
+    if a.dtype.kind not in NUMERIC:
+        got = repr(x) if isinstance(x, str) or x is None else f"{type(x).__name__} of dtype {a.dtype}"
+        raise fail(who, what, rule, got, "convert first, e.g. np.asarray(x, dtype=np.float64)", TypeError)
+    return a
 
 
 def mask(who: str, m: Any, what: str = "mask") -> np.ndarray:

@@ -60,7 +60,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
     cond = args.mask("where", condition, "condition")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = Tensor(input)
-    return ew.Where.apply(cond, operand(input), operand(other))
+    return ew.Where.apply(cond, operand(input, "where", "input"), operand(other, "where", "other"))
 
 
 def tril(input: Any, diagonal: int = 0) -> Tensor:

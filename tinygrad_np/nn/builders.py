@@ -80,6 +80,8 @@ def initialize(model: Layer, init: str | Initializer, rng: Rng) -> Layer:
             continue
         weight = layer.weight
         weight.data = np.asarray(fn(weight.shape, rng, weight.dtype), dtype=weight.dtype)
+        weight._version += 1  # new values: a graph that saved the old ones must not backward
         if layer.bias is not None:
             layer.bias.data = np.zeros_like(layer.bias.data)
+            layer.bias._version += 1
     return model

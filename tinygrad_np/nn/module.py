@@ -44,6 +44,7 @@ class Module:
     Parameters, write ``forward`` (see the module docstring for the two ways it runs)."""
 
     _buffers: tuple[str, ...] = ()
+    _nonnegative_buffers: tuple[str, ...] = ()  # buffers load_state_dict requires >= 0 (a variance, a count)
     _array_forward = False  # True: forward takes ndarrays and Tensors itself (built-in layers, Sequential)
 
     def __init__(self) -> None:
@@ -105,7 +106,7 @@ class Module:
             g = self._check_grad(grad_out, cache.out_shape)
             cache.needs_input_grad = (input_grad, *cache.needs_input_grad[1:])  # the parameters' as run
             cache.reuse_grads = not accumulate  # each parameter's new gradient may overwrite its .grad
-            grads = cache.gradients(g)
+            grads = cache.gradients(g, self)  # checks the parameters are those forward used
             for p, gp in zip(cache.inputs[1:], grads[1:], strict=True):
                 if isinstance(p, Tensor) and gp is not None:
                     set_grad(p, gp, accumulate)
@@ -199,6 +200,7 @@ class Module:
         for p in self.parameters():
             p.data = p.data.astype(dtype)
             p.grad = None
+            p._version += 1  # new values: a graph that saved the old ones must not backward
         for m in self.modules():
             for name in m._buffers:
                 value = getattr(m, name)
@@ -223,8 +225,10 @@ class Module:
         return {name: np.array(value, copy=True) for name, (value, _) in sd.state_slots(self).items()}
 
     def load_state_dict(self: M, state: Mapping[str, Any]) -> M:
-        """Load ``state`` strictly and all-or-nothing: every key present, none extra, every shape equal,
-        values finite in the model's dtype. A rejected dict leaves the model unchanged."""
+        """Load ``state`` (a mapping) strictly and all-or-nothing: every key present, none extra, every
+        shape equal, values finite in the model's dtype (whole numbers for an integer buffer, >= 0 where
+        the layer says so: BatchNorm's running_var and num_batches_tracked). A rejected dict leaves the
+        model unchanged. The parameters count as changed in place (see ``Tensor``'s ``_version``)."""
         sd.load_state(self, state)
         return self
 

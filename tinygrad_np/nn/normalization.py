@@ -11,7 +11,8 @@ Evaluation mode uses running_mean and running_var instead of the batch's statist
 from the statistics the formula computed (kept on its ctx).
 
 ``running_mean``, ``running_var`` and ``num_batches_tracked`` are buffers: saved and loaded with the
-state dict under PyTorch's names ("1.running_mean", ...), cast by ``to()``, never trained.
+state dict under PyTorch's names ("1.running_mean", ...), cast by ``to()``, never trained. Loading
+checks them: finite, running_var >= 0, num_batches_tracked a whole number >= 0.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = ["BatchNorm1d", "BatchNorm2d"]
 class _BatchNorm(Module):
     _array_forward = True
     _buffers = ("running_mean", "running_var", "num_batches_tracked")
+    _nonnegative_buffers = ("running_var", "num_batches_tracked")  # checked by load_state_dict
     _ndims: tuple[int, ...] = ()  # accepted input ranks
     _shape_text = ""
 

@@ -27,6 +27,7 @@ class Parameter(Tensor):
         self.requires_grad = True
         self._ctx = None
         self._retain = False
+        self._version = 0  # bumped by the library's in-place updates (optimiser steps, loading)
 
     def __repr__(self) -> str:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..validation import fail
 from .parameter import Parameter
 
 Slots = dict[str, tuple[np.ndarray, Parameter | None]]
@@ -51,33 +52,67 @@ def check_shapes(who: str, shapes: Mapping[str, tuple[int, ...]], targets: Slots
 
 
 def load_state(model: Any, state: Mapping[str, Any]) -> None:
-    """Check every key, shape and value first, then assign: a rejected dict changes nothing."""
+    """Check every key, shape and value first, then assign: a rejected dict changes nothing. Each
+    Parameter loaded counts as changed in place (``_version``), so a graph that saved its old values
+    refuses to backward."""
     who = type(model).__name__
+    if not isinstance(state, Mapping):
+        rule = "be a mapping of names to arrays (as state_dict() returns)"
+        got, fix = f"a {type(state).__name__}", "e.g. dict(pairs) for a list of pairs"
+        raise fail(f"{who}.load_state_dict", "state", rule, got, fix, TypeError)
     targets = state_slots(model)
     check_shapes(who, {k: np.shape(v) for k, v in state.items()}, targets)
-    new = {key: converted(who, key, state[key], current) for key, (current, _) in targets.items()}
+    nonneg = {
+        f"{prefix}.{name}" if prefix else name
+        for prefix, module in model.named_modules(remove_duplicate=False)
+        for name in module._nonnegative_buffers
+    }
+    new = {
+        key: converted(who, key, state[key], current, key in nonneg) for key, (current, _) in targets.items()
+    }
     for key, (_, p) in targets.items():
         if p is not None:
             p.data, p.grad = new[key], None
+            p._version += 1
     for prefix, module in model.named_modules(remove_duplicate=False):
         for name in module._buffers:
             setattr(module, name, new[f"{prefix}.{name}" if prefix else name])
 
 
-def converted(who: str, key: str, value: Any, current: np.ndarray) -> np.ndarray:
+def converted(who: str, key: str, value: Any, current: np.ndarray, nonnegative: bool = False) -> np.ndarray:
     """``value`` (its shape already checked against ``current``'s) checked for real numbers, finite in
-    ``current``'s dtype, as a copy of that dtype."""
+    ``current``'s dtype (whole numbers in its range for an integer one; >= 0 with ``nonnegative``),
+    as a copy of that dtype."""
     value = np.asarray(value)
+    who = f"{who}.load_state_dict"
     if value.dtype.kind not in "biuf":
-        raise TypeError(f"{who}.load_state_dict: {key!r} must hold real numbers, got dtype {value.dtype}")
+        raise TypeError(f"{who}: {key!r} must hold real numbers, got dtype {value.dtype}")
+    if current.dtype.kind in "iu":
+        _check_whole(who, key, value, current.dtype)
     with np.errstate(over="ignore", invalid="ignore"):
         out = value.astype(current.dtype, copy=True)
     if out.dtype.kind == "f" and not np.all(np.isfinite(out)):
         raise ValueError(
-            f"{who}.load_state_dict: {key!r} must be finite in {current.dtype}, got NaN, inf or a value "
+            f"{who}: {key!r} must be finite in {current.dtype}, got NaN, inf or a value "
             f"too large for {current.dtype}"
         )
+    if nonnegative and np.any(out < 0):
+        raise fail(who, repr(key), "be >= 0", out[out < 0].flat[0].item())
     return out
+
+
+def _check_whole(who: str, key: str, value: np.ndarray, dtype: np.dtype) -> None:
+    """``value`` holds whole numbers that ``dtype`` (an integer dtype) can hold, or a ValueError."""
+    if value.dtype.kind == "f":
+        bad = ~(np.isfinite(value) & (value == np.trunc(value)))
+        if np.any(bad):
+            raise fail(who, repr(key), f"hold whole numbers (stored as {dtype})", value[bad].flat[0].item())
+    if value.size == 0:
+        return
+    info = np.iinfo(dtype)
+    lo, hi = value.min().item(), value.max().item()
+    if lo < info.min or hi > info.max:
+        raise fail(who, repr(key), f"lie in [{info.min}, {info.max}] ({dtype})", lo if lo < info.min else hi)
 
 
 def in_context(e: Exception, where: str) -> Exception:

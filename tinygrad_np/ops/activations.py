@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
-from ..numerics import normal_cdf, softplus_neg_abs, stable_sigmoid
+from ..numerics import blockwise, normal_cdf, softplus_neg_abs, stable_sigmoid
 
 Array = np.ndarray
 
@@ -112,9 +112,15 @@ class GELUFunction(Function):
         if approximate == "tanh":
             du = dt(_SQRT_2_OVER_PI) * (1 + dt(3 * _GELU_CUBIC) * a * a)
             return (g * (dt(0.5) * (1 + c) + dt(0.5) * a * (1 - c * c) * du),)
-        pdf = np.exp(a * a * dt(-0.5))
-        pdf *= dt(_INV_SQRT_2PI)
-        pdf *= a
-        pdf += c  # Φ(x) + x φ(x)
-        pdf *= g
-        return (pdf,)
+        return (blockwise(_gelu_grad, a, c, g),)
+
+
+def _gelu_grad(a: Array, c: Array, g: Array) -> Array:
+    """g (Φ(x) + x φ(x)), with c = Φ(x) saved by forward."""
+    dt = a.dtype.type
+    d = np.exp(a * a * dt(-0.5))
+    d *= dt(_INV_SQRT_2PI)
+    d *= a
+    d += c
+    d *= g
+    return d

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -49,6 +50,13 @@ class Optimizer:
 
     lr: GroupSetting[float] = GroupSetting(nonnegative)
     _STATE: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Each subclass's ``step`` first bumps the ``_version`` of the parameters it updates (those
+        with a gradient), so a graph that saved their old values refuses to backward (function.py)."""
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _counted(cls.__dict__["step"])  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Parameter] | Iterable[Mapping[str, Any]], lr: float,
                  **defaults: Any) -> None:  # fmt: skip
@@ -176,3 +184,16 @@ class Optimizer:
             settings = ", ".join(f"{k}={v}" for k, v in self.param_groups[0].items() if k != "params")
             return f"{name}({settings}, {len(self.params)} parameters)"
         return f"{name}({len(self.param_groups)} parameter groups: {self.param_groups})"
+
+
+def _counted(step: Any) -> Any:
+    """``step`` that first counts the change it makes: ``p._version += 1`` for each updated parameter."""
+
+    @functools.wraps(step)
+    def counted_step(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        for p in self.params:
+            if p.grad is not None:
+                p._version += 1
+        return step(self, *args, **kwargs)
+
+    return counted_step

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import os
+import time
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from ..serialization import split
-from ..validation import check_int, fail
+from ..validation import check_finite_float, check_int, fail
 from .checkpoint import check_writable, save_checkpoint
 from .resume import state_arrays
 from .state import Callback, CallbackList, TrainState
@@ -73,12 +75,18 @@ class _Monitor:
 
 class ModelCheckpoint(Callback, _Monitor):
     """Write a full training checkpoint (weights, optimiser, schedule, epoch, rng states, history,
-    callback state) to ``path`` atomically at the end of every epoch, or with
-    ``save_best_only=True`` only when ``monitor`` improves.
+    callback state) to ``path`` atomically at the end of epochs, or with ``save_best_only=True`` only
+    when ``monitor`` improves.
 
-    ``save_best_only=False`` (the "last" checkpoint) also saves when training is interrupted with
-    Ctrl-C, mid-epoch, so ``fit(..., resume_from=path)`` continues exactly where it stopped.
-    Resume from the "last" checkpoint; the "best" one holds the weights to keep. The folder is
+    ``save_best_only=False`` (the "last" checkpoint, for resuming) writes at a bounded rate: at the
+    first epoch's end, then at an epoch's end once ``every`` seconds (default 5) have passed since the
+    last write, and always at the run's last epoch, when a callback stops training, and when it is
+    interrupted with Ctrl-C (even mid-epoch), so ``fit(..., resume_from=path)`` continues exactly where
+    it stopped. ``every=0`` writes every epoch. (A full-batch epoch is one step: writing megabytes at
+    every step would cost more than the training.) A "best" checkpoint is written whenever ``monitor``
+    improves. ``clock`` (seconds, default ``time.monotonic``) can be replaced in tests. ``extra``:
+    arrays recorded in the file as ``extra/<key>`` (e.g. a command line's settings); fit() ignores
+    them. Resume from the "last" checkpoint; the "best" one holds the weights to keep. The folder is
     created if it does not exist.
     """
 
@@ -91,17 +99,25 @@ class ModelCheckpoint(Callback, _Monitor):
         monitor: str = "val_loss",
         mode: str = "auto",
         save_best_only: bool = False,
+        every: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        extra: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         _Monitor.__init__(self, monitor, mode)
         self.path = os.fspath(path)
         self.save_best_only = bool(save_best_only)
+        self.every = check_finite_float("ModelCheckpoint", "every", every, minimum=0.0)
+        self.clock = clock
+        self.extra = {f"extra/{k}": np.asarray(v) for k, v in (extra or {}).items()}
         self.saved_epoch: int | None = None  # epoch count of the last write in this process
+        self._last_write: float | None = None  # clock() at the last write in this run
 
     def on_train_begin(self, state: TrainState) -> None:
         """A new run: forget the last one's best value (a resumed run then loads its own)."""
         check_writable(self.path)
         self._reset_best()
         self.saved_epoch = None
+        self._last_write = None
 
     def on_epoch_end(self, state: TrainState) -> None:
         if self.save_best_only:
@@ -109,15 +125,24 @@ class ModelCheckpoint(Callback, _Monitor):
             if not self.improved(value):
                 return
             self.best, self.best_epoch = value, state.epoch
+        elif not self._due(state):
+            return
         self._save(state)
+
+    def _due(self, state: TrainState) -> bool:
+        """The rate rule of the "last" checkpoint (see the class docstring)."""
+        last = self._last_write
+        ends = state.epoch >= state.epochs or state.stop_training
+        return last is None or ends or self.clock() - last >= self.every
 
     def on_interrupt(self, state: TrainState) -> None:
         if not self.save_best_only:
             self._save(state)
 
     def _save(self, state: TrainState) -> None:
-        save_checkpoint(self.path, state_arrays(state))
+        save_checkpoint(self.path, state_arrays(state) | self.extra)
         self.saved_epoch = state.epoch
+        self._last_write = self.clock()
 
     def kept_files(self) -> list[str]:
         return [f"{self.path} (epoch {self.saved_epoch})" if self.saved_epoch is not None else self.path]

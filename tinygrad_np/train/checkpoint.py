@@ -6,7 +6,9 @@ Layout (every value an array; ``/`` separates the parts of a key):
     model/<name>            the model's state_dict, e.g. "model/0.weight"
     optimizer/<key>         Optimizer.state_dict(), e.g. "optimizer/state/0/exp_avg"
     scheduler/<key>         the learning-rate schedule's state_dict (if any)
-    epoch, step_in_epoch    epochs completed; batches done in the epoch under way (0 at its end)
+    epoch, step_in_epoch    epochs completed; batches done in the epoch under way (0 between epochs;
+                            a Ctrl-C in an epoch's last step lets the epoch end, so fit() writes 0;
+                            == the batches in an epoch (all done, the epoch's end to run) is read too)
     batch_size, num_samples to check that a resume uses the same batches
     epoch_order             the shuffled sample order of the epoch under way (interrupted runs)
     partial/<key>           running sums of the epoch under way (interrupted runs)
@@ -16,6 +18,8 @@ Layout (every value an array; ``/`` separates the parts of a key):
     history/<key>           one float per completed epoch ("history/epoch" holds the numbers)
     callbacks/<name>/<key>  callback state (best value so far, patience counter, ...), where
                             name is the class and its occurrence, e.g. "EarlyStopping.0"
+    extra/<key>             what the caller asked ModelCheckpoint to record (e.g. a command line's
+                            settings); fit() does not read it
 
 This module writes and reads the file; resume.py turns a run's state into these arrays and back.
 Restoring is all-or-nothing: every part is checked first, and if anything fails the model,

@@ -154,6 +154,7 @@ class FirstLayerInSampleSpace:
         """Write W, its momentum buffer and the last step's gradient into the model and optimiser."""
         w = self.weight
         w.data[...] = self._combine(self.c.data, self.a.data)
+        w._version += 1  # an in-place change, as an optimiser step (autograd/function.py)
         bc, ba = self.coef.momentum_buffer(self.c), self.coef.momentum_buffer(self.a)
         if bc is not None and ba is not None:
             self.optimizer.set_momentum_buffer(w, self._combine(bc, ba))

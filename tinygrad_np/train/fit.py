@@ -257,8 +257,8 @@ def _train(state: TrainState, plan: _Plan, report: Progress, factor: float | Non
                     state.scheduler.step()
                 state.callbacks.call("on_epoch_end", state)
                 report.epoch_end(state.epoch, logs)
-                if sigint.requested:
-                    raise Interrupted
+                if sigint.requested and state.epoch < state.epochs and not state.stop_training:
+                    raise Interrupted  # (a Ctrl-C in the run's last epoch lets it complete)
             if state.history.stop_reason == "early_stopping":
                 report.message(f"early stopping after epoch {state.epoch}")
     except (Interrupted, KeyboardInterrupt) as e:

@@ -78,7 +78,12 @@ def run_epoch(
     report: Progress,
     sigint: SigintFlag,
 ) -> dict[str, float]:
-    """Train the batches left in the epoch under way; returns its logs (loss, accuracy, lr, seconds)."""
+    """Train the batches left in the epoch under way; returns its logs (loss, accuracy, lr, seconds).
+
+    A Ctrl-C stops after the step under way, except in the epoch's last step: then the epoch ends first
+    (validation, schedule, callbacks), so the checkpoint written is the start of the next epoch. A state
+    whose batches are all done (``step == steps_per_epoch``, a checkpoint saved by a KeyboardInterrupt
+    raised in the last step) trains no batch: the epoch's logs come from its saved running sums."""
     model, loss_fn, optimizer = state.model, state.loss_fn, state.optimizer
     if state.step == 0:
         state.order = epoch_order(state.m, shuffle, state.rng)
@@ -101,8 +106,8 @@ def run_epoch(
         p["seconds"] = seconds0 + time.perf_counter() - t0
         state.callbacks.call("on_batch_end", state, loss)
         report.batch(p["loss_sum"] / p["seen"])
-        if sigint.requested:
-            raise Interrupted
+        if sigint.requested and state.step < state.steps_per_epoch:
+            raise Interrupted  # in the epoch's last step, fit() stops after the epoch's end instead
     logs = {"loss": p["loss_sum"] / p["seen"]}
     if accuracy:
         logs["accuracy"] = p["correct"] / p["seen"]

@@ -85,8 +85,8 @@ def _check_position(state: TrainState, arrays: Mapping[str, np.ndarray], source:
         raise fail(source, "a mid-epoch resume", f"have the checkpoint's batch_size {saved[0]} on {saved[1]} "
                    f"samples (it stopped at step {step})", f"batch_size {state.batch_size} on {state.m} "
                    "samples", "resume with the same data and batch size", CheckpointError)  # fmt: skip
-    if step >= state.steps_per_epoch and step:
-        raise fail(source, "step_in_epoch", f"be < {state.steps_per_epoch} (the batches in an epoch)", step,
+    if step > state.steps_per_epoch:  # == : the batches done, the epoch's end not (fit finishes it)
+        raise fail(source, "step_in_epoch", f"be <= {state.steps_per_epoch} (the batches in an epoch)", step,
                    error=CheckpointError)  # fmt: skip
     partial = split(arrays, "partial")
     if step and set(partial) != set(PARTIAL):
