@@ -5,8 +5,8 @@ weights.npz (``train`` writes it; ``sample`` and ``evaluate`` need nothing else)
     format          "tinygrad_np.gpt/1"
     config/<name>   GPTConfig's integers (vocab_size, block_size, n_layer, n_head, n_embd)
     vocab           the characters, token i being vocab[i] (a 0-d unicode array)
-    model/<key>     the state dict, the tied weight once: lm_head.weight IS wte.weight, so only
-                    model/wte.weight is stored
+    model/<key>     the state dict, the tied weight once (as Module.save writes it): lm_head.weight
+                    IS wte.weight, so model/tied/lm_head.weight holds the name "wte.weight"
 
 checkpoint.npz (``train --checkpoint``; the library's checkpoint format, see tinygrad_np/train/checkpoint.py):
 ``model/``, ``optimizer/`` (AdamW's state_dict: its groups and moments), ``iteration``, ``rng/train`` and
@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np.nn.state_dict import file_arrays, untied
 from tinygrad_np.serialization import load, save, split
 from tinygrad_np.train.checkpoint import generator_from_state, generator_state
 from tinygrad_np.train.checkpoint import load_checkpoint as _load_checkpoint
@@ -32,17 +33,16 @@ from .model import GPT, GPTConfig
 from .train import Run, TrainConfig
 
 FORMAT = "tinygrad_np.gpt/1"
-TIED = ("lm_head.weight", "wte.weight")  # (the key left out, the key that holds it)
 
 
 def _weights(model: GPT) -> dict[str, np.ndarray]:
-    """The state dict with the tied weight once."""
-    return {k: v for k, v in model.state_dict().items() if k != TIED[0]}
+    """The state dict with the tied weight once (``tied/lm_head.weight`` names ``wte.weight``)."""
+    return file_arrays(model)
 
 
 def _load(model: GPT, state: dict[str, np.ndarray]) -> None:
-    """Load a state saved by ``_weights`` (the tied weight given once) or a full one (a PyTorch one)."""
-    model.load_state_dict({TIED[0]: state.get(TIED[1])} | state)
+    """Load a state saved by ``_weights`` or a full one (a PyTorch one, both keys present)."""
+    model.load_state_dict(untied(state))
 
 
 def save_weights(model: GPT, vocab: str, path: str | os.PathLike[str]) -> None:

@@ -451,3 +451,28 @@ def test_batched_matmul_broadcasts_and_weight_tying_sums_gradients() -> None:
     tw = _t(m.wte.weight.data)
     TF.cross_entropy((tw[torch.tensor(idx)] @ tw.T).reshape(4, 5), torch.tensor([1, 2, 3, 0])).backward()
     close(m.wte.weight.grad, tw.grad)
+
+
+def test_a_tied_weight_is_saved_once_and_loads_back_tied(tmp_path) -> None:
+    class Tied(tnp.Module):
+        def __init__(self, seed: int) -> None:
+            super().__init__()
+            self.wte = tnp.Embedding(5, 4, rng=seed)
+            self.norm = tnp.LayerNorm(4)
+            self.head = tnp.Linear(4, 5, bias=False, rng=seed)
+            self.head.weight = self.wte.weight
+
+    m, other = Tied(1), Tied(2)
+    m.save(tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz") as f:  # the array once, the second name a reference to the first
+        assert sorted(f.files) == ["norm.bias", "norm.weight", "tied/head.weight", "wte.weight"]
+        assert str(f["tied/head.weight"]) == "wte.weight"
+    other.load(tmp_path / "m.npz")
+    assert other.head.weight is other.wte.weight  # still one Parameter
+    np.testing.assert_array_equal(other.wte.weight.data, m.wte.weight.data)
+    tnp.save(m.state_dict(), tmp_path / "full.npz")  # a file with both keys (older, or from PyTorch) loads too
+    Tied(3).load(tmp_path / "full.npz")
+    tnp.save({"norm.weight": np.ones(4), "norm.bias": np.zeros(4), "wte.weight": np.zeros((5, 4)),
+              "tied/head.weight": np.array("nowhere")}, tmp_path / "bad.npz")  # fmt: skip
+    with pytest.raises(KeyError, match=r"'tied/head.weight' must name a key stored in the file, got 'nowhere'"):
+        Tied(3).load(tmp_path / "bad.npz")

@@ -238,15 +238,15 @@ class Module:
         sd.check_shapes(self._name(), shapes, sd.state_slots(self))
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the state dict to an ``.npz`` file atomically (no pickle)."""
-        serialization.save(self.state_dict(), path)
+        """Write the state dict to an ``.npz`` file atomically (no pickle); a tied Parameter once."""
+        serialization.save(sd.file_arrays(self), path)
 
     def load(self: M, path: str | os.PathLike[str]) -> M:
         """Load a file written by ``save`` (checked like ``load_state_dict``); returns self."""
         header = serialization.read_header(path)  # a wrong file is rejected before any array is read
         try:
-            self.check_shapes({k: a.shape for k, a in header.items()})
-            return self.load_state_dict(serialization.load(path))
+            self.check_shapes(sd.file_shapes(header, self))
+            return self.load_state_dict(sd.untied(serialization.load(path)))
         except (KeyError, ValueError, TypeError) as e:
             raise sd.in_context(e, os.fspath(path)) from e
 

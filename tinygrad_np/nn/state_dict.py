@@ -122,3 +122,48 @@ def in_context(e: Exception, where: str) -> Exception:
         return type(e)(f"{where}: {msg}")
     except Exception:
         return e
+
+
+# -- files: a Parameter shared by several modules (weight tying) is written once ---------------------
+TIED = "tied/"  # in a file, "tied/<key>" holds the name of the earlier key whose array <key> shares
+
+
+def file_arrays(model: Any) -> dict[str, np.ndarray]:
+    """What ``Module.save`` writes: the state dict (copies) with each Parameter's array once. A later key
+    of a Parameter already written (a tied weight: PyTorch's state dict lists it under both names) is
+    stored as ``tied/<key>``, a 0-d string naming the first key."""
+    first: dict[int, str] = {}
+    out: dict[str, np.ndarray] = {}
+    for key, (value, p) in state_slots(model).items():
+        if p is not None and id(p) in first:
+            out[TIED + key] = np.array(first[id(p)])
+            continue
+        if p is not None:
+            first[id(p)] = key
+        out[key] = np.array(value, copy=True)
+    return out
+
+
+def untied(arrays: Mapping[str, Any]) -> dict[str, Any]:
+    """``file_arrays`` undone: every ``tied/<key>`` becomes ``<key>`` with its partner's array. A file
+    without tied keys (an older one, or a PyTorch state dict) comes back as it is."""
+    out = {k: v for k, v in arrays.items() if not k.startswith(TIED)}
+    for key, value in arrays.items():
+        if key.startswith(TIED):
+            partner = str(np.asarray(value))
+            if partner not in out:
+                raise fail("load", repr(key), "name a key stored in the file", repr(partner), error=KeyError)
+            out[key[len(TIED) :]] = out[partner]
+    return out
+
+
+def file_shapes(header: Mapping[str, Any], model: Any) -> dict[str, tuple[int, ...]]:
+    """The state-dict shapes a file's ``header`` (key -> array header) promises, before reading it: a
+    tied key counts with the model's shape (its partner's shape is checked when the arrays are loaded)."""
+    slots = state_slots(model)
+    out = {k: tuple(a.shape) for k, a in header.items() if not k.startswith(TIED)}
+    for key in header:
+        if key.startswith(TIED):
+            name = key[len(TIED) :]
+            out[name] = slots[name][0].shape if name in slots else ()
+    return out
