@@ -1,4 +1,4 @@
-"""``python -m models.shakespeare {train,sample,evaluate}``: a character-level GPT on Tiny Shakespeare.
+"""``python -m models.shakespeare {train,sample,evaluate,export}``: a character-level GPT on Tiny Shakespeare.
 
 Exit codes: 0 done; 2 bad input (one ``error:`` line); 130 interrupted with Ctrl-C (after saving what was
 trained so far, and a checkpoint with --checkpoint).
@@ -13,6 +13,7 @@ import tinygrad_np as tnp
 from models.cat.cli import _non_negative_float, _non_negative_int, _positive_float, _positive_int
 from models.run_command import run_command
 
+from .export_cmd import add_export_parser
 from .model import GPTConfig
 from .train import TrainConfig
 
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s (tinygrad_np {tnp.__version__})")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,evaluate}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,sample,evaluate,export}")
     _train_parser(sub)
     s = sub.add_parser(
         "sample",
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--batch-size", type=_positive_int, default=RECIPE.batch_size, help="default: 12")
     e.add_argument("--eval-iters", type=_positive_int, default=RECIPE.eval_iters, help="batches (200)")
     e.add_argument("--seed", type=_non_negative_int("--seed"), default=RECIPE.seed, help="default: 1337")
+    add_export_parser(sub, EPILOG, _positive_int)
     return parser
 
 
@@ -141,7 +143,9 @@ def configs(args: argparse.Namespace, vocab_size: int) -> tuple[GPTConfig, Train
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
     from .commands import cmd_evaluate, cmd_sample, cmd_train
+    from .export_cmd import cmd_export
 
     args = build_parser().parse_args(argv)
-    command = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate}[args.command]
+    commands = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "export": cmd_export}
+    command = commands[args.command]
     return run_command(command, args)

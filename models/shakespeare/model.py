@@ -134,24 +134,36 @@ class GPT(tnp.Module):
     def forward(self, idx: Any, targets: Any = None) -> tuple[tnp.Tensor, tnp.Tensor | None]:
         """idx (B, T) int → (logits, loss). With ``targets`` (B, T): logits (B, T, vocab) and the mean
         cross-entropy; without: the logits of the last position only, (B, 1, vocab), and None."""
-        idx = np.asarray(idx.data if isinstance(idx, tnp.Tensor) else idx)
-        B, T = idx.shape
-        if T > self.config.block_size:
-            raise ValueError(
-                f"GPT: the sequence must be at most block_size={self.config.block_size} tokens, got {T}"
-            )
-        tok = self.wte(tnp.Tensor(idx))  # (B, T, C)
-        pos = self.wpe(tnp.Tensor(np.arange(T)))  # (T, C), the same for every sequence
-        x = tok + pos
-        for block in self.h:
-            x = block(x)
-        x = self.ln_f(x)
+        ids = self._ids(idx)
+        B, T = ids.shape
+        x = self._trunk(ids)
         if targets is None:
             return self.lm_head(x[:, -1:, :]), None  # only the last position is needed to generate
         logits = self.lm_head(x)
         targets = np.asarray(targets.data if isinstance(targets, tnp.Tensor) else targets)
         loss = F.cross_entropy(logits.reshape(B * T, -1), targets.reshape(B * T))
         return logits, loss
+
+    def logits(self, idx: Any) -> tnp.Tensor:
+        """idx (B, T) int → (B, T, vocab) logits at every position (what ``export`` writes to ONNX)."""
+        return self.lm_head(self._trunk(self._ids(idx)))
+
+    def _ids(self, idx: Any) -> tnp.Tensor:
+        """The token ids as a Tensor (a Tensor given stays itself: an exported graph's input), checked."""
+        ids = idx if isinstance(idx, tnp.Tensor) else tnp.Tensor(np.asarray(idx))
+        if ids.ndim != 2 or ids.shape[1] > self.config.block_size:
+            raise ValueError(
+                f"GPT: the token ids must have shape (batch, time) with time at most block_size="
+                f"{self.config.block_size}, got {ids.shape}"
+            )
+        return ids
+
+    def _trunk(self, ids: tnp.Tensor) -> tnp.Tensor:
+        """(B, T) ids → (B, T, C): embeddings, the blocks, the final LayerNorm."""
+        x = self.wte(ids) + self.wpe(tnp.Tensor(np.arange(ids.shape[1])))  # positions: the same per row
+        for block in self.h:
+            x = block(x)
+        return self.ln_f(x)
 
     def generate(
         self,
