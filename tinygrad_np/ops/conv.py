@@ -18,11 +18,12 @@ Speed (measured against PyTorch on the benchmarks' layers, ``benchmarks/conv.py`
   3x3 layer on a (64, 64, 32, 32) batch. Built and multiplied whole, it streams through memory four
   times (im2col, the forward product, again for dW, dcols and col2im) and OpenBLAS packs it from RAM;
   in blocks of about ``BLOCK_BYTES`` it stays in cache, which made that layer's forward + backward
-  1.5-2x faster. The block size is a compromise measured on a busy 2-core machine (64 -> 64 layer,
-  wall ms, blocks of 1 / 8 / 16 MiB / whole batch): 1 BLAS thread 238 / 290 / 293 / 565, 2 threads
-  2132 / 1028 / 496 / 1064 (small threaded products wait for a core another job holds). Re-measure
-  on a quiet machine. Backward builds each block's ``cols`` again from x (cheap in cache)
-  instead of keeping them all from forward: the saved tensor is x, not a kh*kw times larger copy.
+  1.5-2x faster. The block size was measured on a quiet 2-core machine, 2 BLAS threads, forward +
+  backward in ms for blocks of 1 / 4 / 16 / 64 MiB / whole batch: 64 -> 64 3x3 (with dx) 154 / 155 /
+  153 / 195 / 198; 3 -> 32 5x5 at 64x64 19.8 / 20.3 / 27.5 / 30.1 / 30.0; the Fashion CNN's first
+  layer 2.0 / 1.7 / 1.9 / 1.8 / 1.8: 4 MiB. Backward builds each block's ``cols`` again from x (cheap
+  in cache) instead of keeping them all from forward: the saved tensor is x, not a kh*kw times larger
+  copy.
 - The output is returned as a transposed view of y, channels-major in memory. Elementwise layers keep
   that layout, so the next Conv2d's im2col and this formula's backward read it as (C, N, H, W) without
   a copy. dW is accumulated as cols @ g2.T (the transpose of dW2): the same numbers, and OpenBLAS is
@@ -41,7 +42,7 @@ from ..autograd.function import Function
 Array = np.ndarray
 Pair = tuple[int, int]
 
-BLOCK_BYTES = 16 << 20  # the size of one block's ``cols`` (about; at least one image per block)
+BLOCK_BYTES = 4 << 20  # the size of one block's ``cols`` (about; at least one image per block)
 
 
 def out_size(size: int, kernel: int, stride: int, padding: int = 0) -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ...validation import fail
-from .fetch import CACHE_ENV, DATA_ENV, URL_ENV, RemoteFile, fetch, is_verified
+from .fetch import DATA_ENV, URL_ENV, RemoteFile, fetch, is_verified, user_cache
 from .idx import IDXError, read_idx
 
 __all__ = [
@@ -136,11 +136,7 @@ def _holds_files(root: Path) -> bool:
 
 def fashion_mnist_cache_dir() -> Path:
     """``$TINYGRAD_NP_CACHE/fashion-mnist``, else the OS user cache folder + ``tinygrad_np/fashion-mnist``."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser() / SUBDIR
-    import platformdirs  # installed with pooch (the "cat" extra)
-
-    return Path(platformdirs.user_cache_dir("tinygrad_np")) / SUBDIR
+    return user_cache(SUBDIR)
 
 
 def find_fashion_mnist_dir(

@@ -58,11 +58,18 @@ CATVNONCAT_URLS: tuple[str, ...] = (
 
 def default_cache_dir() -> Path:
     """``$TINYGRAD_NP_CACHE``, else the OS user cache folder + ``tinygrad_np/catvnoncat``."""
+    return user_cache("catvnoncat", under_env=False)
+
+
+def user_cache(subdir: str, under_env: bool = True) -> Path:
+    """A data set's cache folder: ``$TINYGRAD_NP_CACHE`` (+ ``/<subdir>`` when ``under_env``), else the OS
+    user cache folder + ``tinygrad_np/<subdir>``."""
     if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
+        root = Path(os.environ[CACHE_ENV]).expanduser()
+        return root / subdir if under_env else root
     import platformdirs  # installed with pooch (the "cat" extra)
 
-    return Path(platformdirs.user_cache_dir("tinygrad_np")) / "catvnoncat"
+    return Path(platformdirs.user_cache_dir("tinygrad_np")) / subdir
 
 
 def sha256_of(path: str | os.PathLike[str]) -> str:

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from ...validation import fail
-from .fetch import CACHE_ENV, DATA_ENV, URL_ENV, RemoteFile, fetch, is_verified
+from .fetch import DATA_ENV, URL_ENV, RemoteFile, fetch, is_verified, user_cache
 
 __all__ = [
     "TINYSHAKESPEARE_FILES",
@@ -41,11 +41,7 @@ TINYSHAKESPEARE_URLS: tuple[str, ...] = (
 
 def tinyshakespeare_cache_dir() -> Path:
     """``$TINYGRAD_NP_CACHE/tinyshakespeare``, else the OS user cache + ``tinygrad_np/tinyshakespeare``."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser() / SUBDIR
-    import platformdirs  # installed with pooch (the "cat" extra)
-
-    return Path(platformdirs.user_cache_dir("tinygrad_np")) / SUBDIR
+    return user_cache(SUBDIR)
 
 
 def find_tinyshakespeare(
