@@ -54,3 +54,19 @@ needs_shakespeare_data = pytest.mark.skipif(
     not has_shakespeare_data(),
     reason="real Tiny Shakespeare absent: set TINYGRAD_NP_DATA to a folder with tinyshakespeare/input.txt",
 )
+
+
+def write_cat_h5(root: Path, train: int = 6, test: int = 4) -> Path:
+    """``root``/train_ and test_catvnoncat.h5 with ``train`` and ``test`` random 64x64 RGB pictures
+    (labels alternating non-cat, cat), made for a test; skips without h5py. Returns ``root``."""
+    h5py = pytest.importorskip("h5py", reason="h5py missing: pip install -e '.[cat]'")
+    import numpy as np
+
+    root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    for split, m in (("train", train), ("test", test)):
+        with h5py.File(root / f"{split}_catvnoncat.h5", "w") as f:
+            f[f"{split}_set_x"] = rng.integers(0, 256, (m, 64, 64, 3), dtype=np.uint8)
+            f[f"{split}_set_y"] = np.arange(m) % 2
+            f["list_classes"] = np.array([b"non-cat", b"cat"])
+    return root

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from datafiles import write_cat_h5
 from idxfiles import write_fashion_folder
 
 pytest.importorskip("matplotlib", reason="matplotlib missing: pip install -e '.[cat]'")
@@ -157,18 +158,10 @@ def test_predict_grid(tmp_path: Path, capsys) -> None:
 
 
 def test_cat_evaluate_show_writes_beside_the_weights(tmp_path: Path, monkeypatch, capsys) -> None:
-    h5py = pytest.importorskip("h5py")
     from models.cat.cli import main as cat_main
     from models.cat.model import mlp
 
-    root = tmp_path / "h5"
-    root.mkdir()
-    rng = np.random.default_rng(1)
-    for split, m in (("train", 4), ("test", 9)):
-        with h5py.File(root / f"{split}_catvnoncat.h5", "w") as f:
-            f[f"{split}_set_x"] = rng.integers(0, 256, (m, 64, 64, 3), dtype=np.uint8)
-            f[f"{split}_set_y"] = np.arange(m) % 2
-            f["list_classes"] = np.array([b"non-cat", b"cat"])
+    root = write_cat_h5(tmp_path / "h5", train=4, test=9)
     run = tmp_path / "run"
     run.mkdir()
     tnp.save(mlp([12288, 2, 1]), run / "weights.npz")

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from builders import small_binary_data, small_mlp
+from datafiles import write_cat_h5
 
 import tinygrad_np as tnp
 from tinygrad_np.train.callbacks import Callback, EarlyStopping, ModelCheckpoint
@@ -236,17 +237,8 @@ def _same_outputs(a: Path, b: Path, curve: str) -> None:
 @pytest.fixture
 def cat_h5(tmp_path: Path) -> Path:
     """train/test_catvnoncat.h5 with 6 and 4 random 64x64 pictures."""
-    h5py = pytest.importorskip("h5py")
     pytest.importorskip("matplotlib")
-    root = tmp_path / "h5"
-    root.mkdir()
-    rng = np.random.default_rng(1)
-    for split, m in (("train", 6), ("test", 4)):
-        with h5py.File(root / f"{split}_catvnoncat.h5", "w") as f:
-            f[f"{split}_set_x"] = rng.integers(0, 256, (m, 64, 64, 3), dtype=np.uint8)
-            f[f"{split}_set_y"] = np.arange(m) % 2
-            f["list_classes"] = np.array([b"non-cat", b"cat"])
-    return root
+    return write_cat_h5(tmp_path / "h5")
 
 
 @pytest.mark.parametrize(
