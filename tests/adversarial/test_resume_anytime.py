@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from builders import small_binary_data, small_mlp
 from datafiles import write_cat_h5
+from processes import interrupt_at
 
 import tinygrad_np as tnp
 from tinygrad_np.train.callbacks import Callback, EarlyStopping, ModelCheckpoint
@@ -299,26 +300,13 @@ def test_a_real_ctrl_c_to_the_cat_command_then_resume_is_bit_identical(
 ) -> None:
     """The one subprocess: a real SIGINT at whatever moment training has reached, then the same command
     with --resume, against the same run never interrupted (in-process)."""
-    import os
-    import subprocess
-    import sys
-
     from models.cat.cli import main
 
-    root = Path(__file__).resolve().parents[2]
     out = tmp_path / "run"
     base = ["train", "--data", str(cat_h5), "--model", "two-layer", "--lr", "0.05", "--checkpoint"]
-    cmd = [sys.executable, "-u", "-m", "models.cat", *base, "--iterations", "1000000", "--print-every", "1"]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    proc = subprocess.Popen([*cmd, "--out", str(out)], cwd=root, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("Cost after iteration 5:"):
-            break
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr
+    args = [*base, "--iterations", "1000000", "--print-every", "1", "--out", str(out)]
+    code, _, stderr = interrupt_at("models.cat", args, "Cost after iteration 5:")
+    assert code == 130, stderr
     done = int(load_checkpoint(out / "checkpoint.npz")["epoch"])
     assert done >= 6 and int(load_checkpoint(out / "checkpoint.npz")["step_in_epoch"]) == 0
     total = ["--iterations", str(done + 2)]

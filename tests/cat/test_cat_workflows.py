@@ -5,10 +5,6 @@ predictions, and the command line's polish (help, --version, conflicting options
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -20,6 +16,7 @@ Image = pytest.importorskip("PIL.Image", reason="Pillow missing: pip install -e 
 pytest.importorskip("matplotlib", reason="matplotlib missing: pip install -e '.[cat]'")
 
 from course_transcription import course_style  # noqa: E402
+from processes import interrupt_at  # noqa: E402
 
 from models.cat.cli import build_parser, main  # noqa: E402
 from tinygrad_np.data.datasets import load_image  # noqa: E402
@@ -255,18 +252,10 @@ def test_conflicting_options_are_rejected(variant: Path, tmp_path: Path, capsys)
 @pytest.mark.slow
 def test_ctrl_c_exits_130_with_a_resume_hint(variant: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    cmd = [sys.executable, "-u", "-m", "models.cat", "train", "--data", str(variant), "--label-by"]
-    cmd += ["extension", "--model", "two-layer", "--iterations", "1000000", "--print-every", "1"]
-    cmd += ["--checkpoint", "--out", str(out)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("Cost after iteration 3:"):
-            break
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr
+    args = ["train", "--data", str(variant), "--label-by", "extension", "--model", "two-layer"]
+    args += ["--iterations", "1000000", "--print-every", "1", "--checkpoint", "--out", str(out)]
+    code, stdout, stderr = interrupt_at("models.cat", args, "Cost after iteration 3:")
+    assert code == 130, stderr
     assert "Interrupted after" in stdout
     assert f"--resume {out / 'checkpoint.npz'}" in stderr
     metrics = json.loads((out / "metrics.json").read_text())

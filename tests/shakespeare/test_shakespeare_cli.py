@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from processes import interrupt_at
 from shakespeare_text import TINY
 
 from models.shakespeare.cli import build_parser, main
@@ -104,15 +104,8 @@ def test_ctrl_c_exits_130_and_resume_finishes_the_same_run(text_file: Path, tmp_
     subprocess.run([sys.executable, "-m", "models.shakespeare", *args, "--out", str(whole)], cwd=ROOT, env=env,
                    check=True, capture_output=True)  # fmt: skip
     out = tmp_path / "run"
-    cmd = [sys.executable, "-u", "-m", "models.shakespeare", *args, "--out", str(out), "--checkpoint"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("step 100:"):
-            break
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr
+    code, stdout, stderr = interrupt_at("models.shakespeare", [*args, "--out", str(out), "--checkpoint"], "step 100:")
+    assert code == 130, stderr
     assert "Interrupted after" in stdout and f"--resume {out / 'checkpoint.npz'}" in stderr
     assert json.loads((out / "metrics.json").read_text())["settings"]["stop_reason"] == "interrupted"
     assert main([*args, "--out", str(out), "--resume", str(out / "checkpoint.npz")]) == 0
