@@ -151,10 +151,12 @@ class GPT(tnp.Module):
     def _ids(self, idx: Any) -> tnp.Tensor:
         """The token ids as a Tensor (a Tensor given stays itself: an exported graph's input), checked."""
         ids = idx if isinstance(idx, tnp.Tensor) else tnp.Tensor(np.asarray(idx))
-        if ids.ndim != 2 or ids.shape[1] > self.config.block_size:
+        if ids.ndim != 2:
+            raise ValueError(f"GPT: the token ids must have shape (batch, time), got shape {ids.shape}")
+        if ids.shape[1] > self.config.block_size:
             raise ValueError(
-                f"GPT: the token ids must have shape (batch, time) with time at most block_size="
-                f"{self.config.block_size}, got {ids.shape}"
+                f"GPT: the sequence must be at most block_size={self.config.block_size} tokens, "
+                f"got {ids.shape[1]}"
             )
         return ids
 

@@ -33,6 +33,8 @@ def test_shapes_and_the_loss_at_initialisation() -> None:
     np.testing.assert_allclose(last.data[:, 0], logits.data[:, -1], rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="at most block_size=8 tokens, got 9"):
         model(np.zeros((1, 9), dtype=np.int64))
+    with pytest.raises(ValueError, match=r"token ids must have shape \(batch, time\), got shape \(8,\)"):
+        model.logits(np.zeros(8, dtype=np.int64))
 
 
 def test_initialisation_follows_gpt2() -> None:
