@@ -3,6 +3,7 @@ and the gradient tests (against central differences), as minitorch's shared func
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,6 +36,22 @@ def _linear_ref(x: np.ndarray, layer: tnp.Layer) -> np.ndarray:
     return y + layer.bias.data if layer.bias is not None else y
 
 
+_erf = np.vectorize(math.erf)  # the reference: Python's erf, one number at a time
+
+
+def _layer_norm(width: int, rng: np.random.Generator) -> tnp.Layer:
+    # eps = 0.5: with the default 1e-5 a row of two values normalises to about (-1, 1) whatever x is,
+    # and dL/dx (~eps / var) drowns in central differences' rounding (test_gpt_layers uses the default)
+    layer = tnp.LayerNorm(width, eps=0.5)
+    layer.weight.data, layer.bias.data = rng.normal(size=width), rng.normal(size=width)  # exercised
+    return layer
+
+
+def _layer_norm_ref(x: np.ndarray, layer: tnp.Layer) -> np.ndarray:
+    mean, var = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + layer.eps) * layer.weight.data + layer.bias.data
+
+
 LAYERS: list[LayerCase] = [
     LayerCase("Linear", _linear(True), _linear_ref, elementwise=False),
     LayerCase("Linear(bias=False)", _linear(False), _linear_ref, elementwise=False),
@@ -47,6 +64,13 @@ LAYERS: list[LayerCase] = [
     ),
     LayerCase("Sigmoid", lambda i, o, rng: tnp.Sigmoid(), lambda x, _: 1 / (1 + np.exp(-x))),
     LayerCase("Tanh", lambda i, o, rng: tnp.Tanh(), lambda x, _: np.tanh(x)),
+    LayerCase("GELU", lambda i, o, rng: tnp.GELU(), lambda x, _: x * 0.5 * (1 + _erf(x / math.sqrt(2)))),
+    LayerCase(
+        "GELU(tanh)",
+        lambda i, o, rng: tnp.GELU("tanh"),
+        lambda x, _: 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3))),
+    ),
+    LayerCase("LayerNorm", lambda i, o, rng: _layer_norm(i, rng), lambda x, m: _layer_norm_ref(x, m)),
 ]
 ACTIVATIONS = [c for c in LAYERS if c.elementwise]
 

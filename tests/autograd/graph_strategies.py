@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,6 +28,9 @@ class OpCase:
     signature: str | None = None  # a gufunc signature for the shapes (matmul), else broadcasting
     min_dims: int = 0  # 1 for ops taking an axis
     same_shape: bool = False  # all operands of one shape (cat, stack) instead of broadcastable ones
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])  # Python's erf, one number at a time
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -90,6 +94,9 @@ OPS: list[OpCase] = [
     OpCase("to longdouble", lambda a: a.to(np.longdouble), lambda a: a.astype(np.longdouble)),
     OpCase("softmax", lambda a: F.softmax(a), _softmax, min_dims=1),
     OpCase("log_softmax", lambda a: F.log_softmax(a), lambda a: np.log(_softmax(a)), min_dims=1),
+    OpCase("softmax method dim 0", lambda a: a.softmax(0), lambda a: np.moveaxis(_softmax(np.moveaxis(a, 0, -1)), -1, 0), min_dims=1),
+    OpCase("gelu", lambda a: F.gelu(a), lambda a: a * 0.5 * (1 + _erf(a / math.sqrt(2)))),
+    OpCase("gelu tanh", lambda a: F.gelu(a, "tanh"), lambda a: 0.5 * a * (1 + np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a**3)))),
 ]
 
 
