@@ -93,7 +93,8 @@ def train(
         steps = math.ceil(len(y) / batch_size)
         if not warmup_epochs < epochs:
             raise ValueError(f"--warmup-epochs must be less than --epochs ({epochs}), got {warmup_epochs}")
-        callbacks.append(PerStepSchedule(tnp.optim.CosineWarmupLR(opt, warmup_epochs * steps, epochs * steps)))
+        warmup = tnp.optim.CosineWarmupLR(opt, warmup_epochs * steps, epochs * steps)
+        callbacks.append(PerStepSchedule(warmup))
     if time_budget is not None:
         callbacks.append(TimeBudget(time_budget))
     if checkpoint:

@@ -131,7 +131,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if interrupted:
         print(f"Interrupted after {len(history)} epochs: keeping the weights trained so far.")
     if history.stop_reason == "time budget":
-        print(f"Stopped by the time budget ({args.time_budget:g} s) after epoch {len(history)} of {args.epochs}.")
+        budget = f"{args.time_budget:g} s"
+        print(f"Stopped by the time budget ({budget}) after epoch {len(history)} of {args.epochs}.")
     model = without_dropout(model)
     tnp.save(model, out / "weights.npz")
     splits = [("validation", x_val, y_val)] + ([("test", data.x_test, data.y_test)] if args.test else [])
