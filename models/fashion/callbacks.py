@@ -61,14 +61,15 @@ class TimeBudget(Callback):
         self.spent_before = 0.0
         self.started = self.last = self.clock()
 
-    def spent(self) -> float:
-        """Seconds of training so far, those of the run a resume continues included."""
-        return self.spent_before + self.clock() - self.started
+    def spent(self, now: float | None = None) -> float:
+        """Seconds of training until ``now`` (default: the clock's reading), those of the run a resume
+        continues included."""
+        return self.spent_before + (self.clock() if now is None else now) - self.started
 
     def on_epoch_end(self, state: TrainState) -> None:
         now = self.clock()
         epoch_seconds, self.last = now - self.last, now
-        if state.epoch < state.epochs and self.spent() + epoch_seconds > self.seconds:
+        if state.epoch < state.epochs and self.spent(now) + epoch_seconds > self.seconds:
             state.stop("time budget")
 
     def state_dict(self) -> dict[str, np.ndarray]:

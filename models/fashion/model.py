@@ -16,7 +16,7 @@ the keys and shapes alone.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -86,7 +86,7 @@ def cnn(
     return tnp.Sequential(*layers)
 
 
-MODELS = {"mlp": mlp, "cnn": cnn}
+MODELS: dict[str, Callable[..., tnp.Sequential]] = {"mlp": mlp, "cnn": cnn}
 
 
 def describe(model: tnp.Sequential) -> str:

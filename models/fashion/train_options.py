@@ -11,6 +11,7 @@ value is kept in its full form (``crop:2,flip:0.5``), as recorded in the checkpo
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from models.cli_args import non_negative_int, positive_float, positive_int
 from tinygrad_np.data.transforms import Compose, RandomCrop, RandomHorizontalFlip, Transform
@@ -65,7 +66,7 @@ def augment_transform(spec: str) -> Transform | None:
     return Compose(steps)
 
 
-def fraction(flag: str):  # type: ignore[no-untyped-def]
+def fraction(flag: str) -> Callable[[str], float]:
     """A number in [0, 1)."""
 
     def parse(text: str) -> float:
