@@ -22,7 +22,9 @@ from tinygrad_np.optim import OPTIMIZERS
 
 from .export_cmd import add_export_parser, cmd_export
 from .model import MODELS, describe, load_model, predict_logits
+from .train import SCHEDULES
 from .train_cmd import cmd_train
+from .train_options import add_recipe_options
 
 DATA_HELP = (
     "folder with the four Fashion-MNIST IDX files (.gz or uncompressed) (default: "
@@ -67,7 +69,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         type=non_negative_float("--weight-decay"),
         help="L2 (sgd, adam) or decoupled (adamw) (default: 0)",
     )
-    t.add_argument("--schedule", choices=("cosine", "constant"), help="lr schedule (default: cosine)")
+    t.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        help="lr schedule: cosine (default; to 0 over --epochs, per epoch), constant, or warmup-cosine "
+        "(per step: linear warm-up over --warmup-epochs, then cosine to 0 at the last step)",
+    )
     t.add_argument(
         "--dropout",
         type=float,
@@ -110,6 +117,7 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         help="the least time between two checkpoints (default: 5; 0: after every epoch)",
     )
     t.add_argument("--resume", metavar="FILE", help=f"{RESUME_RULE}; --epochs counts the total")
+    add_recipe_options(t)
 
 
 def _sizes(text: str) -> list[int]:

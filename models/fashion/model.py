@@ -4,8 +4,9 @@ Both take images (N, 1, 28, 28) and return logits (N, 10), for ``tnp.CrossEntrop
 
 - ``mlp``: Flatten → [Linear → (BatchNorm1d) → ReLU → (Dropout)] per hidden size → Linear(…, 10);
   784-256-128-10 by default.
-- ``cnn``: two blocks Conv2d(3×3, padding 1) → (BatchNorm2d) → ReLU → MaxPool2d(2), 28 → 14 → 7, then
-  Flatten → (Dropout) → Linear(channels[-1]·7·7, 10); channels (32, 64) by default.
+- ``cnn``: two blocks [Conv2d(3×3, padding 1) → (BatchNorm2d) → ReLU] × ``convs_per_block`` → MaxPool2d(2),
+  28 → 14 → 7, then Flatten → (Dropout) → Linear(channels[-1]·7·7, 10); channels (32, 64) by default,
+  one conv per block (two: the VGG-style block).
 
 The saved model is the one without Dropout (the identity at inference), so its state-dict keys depend
 only on the kind, the sizes and whether BatchNorm is used: :func:`model_from_state` rebuilds it from
@@ -15,7 +16,7 @@ the keys and shapes alone.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -56,19 +57,28 @@ def cnn(
     *,
     batchnorm: bool = True,
     dropout: float = 0.0,
+    convs_per_block: int = 1,
     seed: int = 0,
     dtype: Any = np.float32,
 ) -> tnp.Sequential:
-    """[Conv 3×3 (pad 1) → (BN) → ReLU → MaxPool 2] per channel count, then Flatten → Linear → 10."""
+    """[[Conv 3×3 (pad 1) → (BN) → ReLU] × convs_per_block → MaxPool 2] per channel count, then
+    Flatten → Linear → 10."""
+    if convs_per_block < 1:
+        raise ValueError(f"cnn: convs_per_block must be at least 1, got {convs_per_block}")
     rng = np.random.default_rng(seed)
     layers: list[tnp.Layer] = []
     c_in, side = IMAGE_SHAPE[0], IMAGE_SHAPE[1]
     for c in channels:
-        layers.append(tnp.Conv2d(c_in, c, 3, padding=1, bias=not batchnorm, init="he", rng=rng, dtype=dtype))
-        if batchnorm:
-            layers.append(tnp.BatchNorm2d(c, dtype=dtype))
-        layers += [tnp.ReLU(), tnp.MaxPool2d(2)]
-        c_in, side = c, side // 2
+        for _ in range(convs_per_block):
+            layers.append(
+                tnp.Conv2d(c_in, c, 3, padding=1, bias=not batchnorm, init="he", rng=rng, dtype=dtype)
+            )
+            if batchnorm:
+                layers.append(tnp.BatchNorm2d(c, dtype=dtype))
+            layers.append(tnp.ReLU())
+            c_in = c
+        layers.append(tnp.MaxPool2d(2))
+        side //= 2
     layers.append(tnp.Flatten())
     if dropout:
         layers.append(tnp.Dropout(dropout, rng=rng))
@@ -76,7 +86,7 @@ def cnn(
     return tnp.Sequential(*layers)
 
 
-MODELS = {"mlp": mlp, "cnn": cnn}
+MODELS: dict[str, Callable[..., tnp.Sequential]] = {"mlp": mlp, "cnn": cnn}
 
 
 def describe(model: tnp.Sequential) -> str:
@@ -96,14 +106,20 @@ def describe(model: tnp.Sequential) -> str:
 
 def _architecture(state: dict[str, np.ndarray], source: str) -> tuple[str, dict[str, Any]]:
     """("mlp" | "cnn", builder keyword arguments) read from a state dict's keys and shapes."""
-    weights = [state[k] for k in sorted(state, key=lambda k: int(k.split(".")[0])) if k.endswith(".weight")]
+    keys = [k for k in sorted(state, key=lambda k: int(k.split(".")[0])) if k.endswith(".weight")]
+    weights = [state[k] for k in keys]
     batchnorm = any(k.endswith(".running_mean") for k in state)
     convs = [w for w in weights if w.ndim == 4]
+    at = [int(k.split(".")[0]) for k, w in zip(keys, weights, strict=True) if w.ndim == 4]
     linears = [w for w in weights if w.ndim == 2]
     if not linears or linears[-1].shape[0] != N_CLASSES:
         raise ValueError(f"{source}: not a Fashion-MNIST model (no final Linear with {N_CLASSES} outputs)")
     if convs:
-        return "cnn", {"channels": [w.shape[0] for w in convs], "batchnorm": batchnorm}
+        # the convs of one block follow each other every 2 (3 with BN) layers; a pool ends the block
+        per = 3 if batchnorm else 2
+        depth = next((i + 1 for i in range(len(at) - 1) if at[i + 1] - at[i] != per), len(at))
+        kwargs = {"channels": [w.shape[0] for w in convs[::depth]], "batchnorm": batchnorm}
+        return "cnn", kwargs | ({"convs_per_block": depth} if depth > 1 else {})
     return "mlp", {"hidden": [w.shape[0] for w in linears[:-1]], "batchnorm": batchnorm}
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import tinygrad_np as tnp
+from tinygrad_np.data import DataLoader, TensorDataset
+from tinygrad_np.data.transforms import Transform
+
+from .callbacks import PerStepSchedule, TimeBudget
 
 
 def split_train_val(
@@ -30,6 +36,9 @@ def split_train_val(
     return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
 
 
+SCHEDULES = ("cosine", "constant", "warmup-cosine")
+
+
 def train(
     model: tnp.Sequential,
     x: np.ndarray,
@@ -43,6 +52,10 @@ def train(
     weight_decay: float = 0.0,
     batch_size: int = 128,
     schedule: str = "cosine",
+    warmup_epochs: int = 1,
+    label_smoothing: float = 0.0,
+    transform: Transform | None = None,
+    time_budget: float | None = None,
     seed: int = 0,
     checkpoint: str | None = None,
     checkpoint_every: float = 5.0,
@@ -50,34 +63,52 @@ def train(
     resume_from: str | None = None,
     progress: str = "auto",
 ) -> tnp.History:
-    """Train on images x (N, 1, 28, 28) and labels y (N,) int64 with CrossEntropyLoss; fit()'s History
-    (loss, accuracy, and val_loss, val_accuracy with ``validation_data``).
+    """Train on images x (N, 1, 28, 28) and labels y (N,) int64 with CrossEntropyLoss (``label_smoothing``);
+    fit()'s History (loss, accuracy, and val_loss, val_accuracy with ``validation_data``).
 
     ``schedule``: "cosine" anneals the learning rate to 0 over ``epochs`` (stepped after each epoch),
-    "constant" keeps it. Mini-batches are shuffled with ``default_rng(seed)``. ``checkpoint``: a
-    ModelCheckpoint written at most every ``checkpoint_every`` seconds (and at the end and on Ctrl-C),
-    recording ``checkpoint_extra`` (the command line's settings).
+    "constant" keeps it, "warmup-cosine" rises linearly over ``warmup_epochs`` then anneals to 0 at the
+    last step (``CosineWarmupLR``, stepped after every optimiser step). Mini-batches are shuffled with
+    ``default_rng(seed)``; with a ``transform`` (augmentation) they come from a ``tnp.data.DataLoader``
+    drawing the order and the augmentations from that one generator, which fit's checkpoint keeps, so a
+    resumed run draws what an uninterrupted one would. The validation images are never transformed.
+    ``time_budget``: seconds of training (see callbacks.TimeBudget). ``checkpoint``: a ModelCheckpoint
+    written at most every ``checkpoint_every`` seconds (and at the end and on Ctrl-C), recording
+    ``checkpoint_extra`` (the command line's settings).
     """
-    if schedule not in ("cosine", "constant"):
-        raise ValueError(f"schedule must be 'cosine' or 'constant', got {schedule!r}")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
     opt = tnp.optim.make_optimizer(
         optimizer, model.parameters(), lr, momentum=momentum, weight_decay=weight_decay
     )
+    rng = np.random.default_rng(seed)
+    data: tuple = (x, y)
+    batches: dict = {"batch_size": batch_size, "rng": rng}
+    if transform is not None:
+        data = (DataLoader(TensorDataset(x, y), batch_size, shuffle=True, transform=transform, rng=rng),)
+        batches = {}
+    callbacks: list[tnp.Callback] = []
     scheduler = tnp.optim.CosineAnnealingLR(opt, T_max=epochs) if schedule == "cosine" else None
+    if schedule == "warmup-cosine":
+        steps = math.ceil(len(y) / batch_size)
+        if not warmup_epochs < epochs:
+            raise ValueError(f"--warmup-epochs must be less than --epochs ({epochs}), got {warmup_epochs}")
+        warmup = tnp.optim.CosineWarmupLR(opt, warmup_epochs * steps, epochs * steps)
+        callbacks.append(PerStepSchedule(warmup))
+    if time_budget is not None:
+        callbacks.append(TimeBudget(time_budget))
+    if checkpoint:
+        callbacks.append(tnp.ModelCheckpoint(checkpoint, every=checkpoint_every, extra=checkpoint_extra))
     return tnp.fit(
         model,
-        tnp.CrossEntropyLoss(),
+        tnp.CrossEntropyLoss(label_smoothing=label_smoothing),
         opt,
-        x,
-        y,
+        *data,
         epochs=epochs,
-        batch_size=batch_size,
+        **batches,
         validation_data=validation_data,
-        rng=np.random.default_rng(seed),
         scheduler=scheduler,
-        callbacks=[tnp.ModelCheckpoint(checkpoint, every=checkpoint_every, extra=checkpoint_extra)]
-        if checkpoint
-        else [],
+        callbacks=callbacks,
         resume_from=resume_from,
         progress=progress,
         log_every=1,

@@ -18,6 +18,7 @@ from tinygrad_np.serialization import atomic_write
 from .model import MODELS, describe
 from .outputs import pictures as _pictures
 from .outputs import score as _score
+from .train_options import augment_transform
 
 DEFAULTS = {"mlp": {"lr": 1e-3, "epochs": 20}, "cnn": {"lr": 2e-3, "epochs": 10}}
 # The settings a checkpoint records and a resume keeps (models/resume_settings.py): option and default
@@ -28,13 +29,17 @@ RESUMED = {
     "momentum": "--momentum", "weight_decay": "--weight-decay", "schedule": "--schedule",
     "dropout": "--dropout", "batchnorm": "--batchnorm", "hidden": "--hidden", "channels": "--channels",
     "seed": "--seed", "val_size": "--val-size", "val_seed": "--val-seed", "limit": "--limit",
-    "dtype": "--dtype",
+    "dtype": "--dtype", "augment": "--augment", "label_smoothing": "--label-smoothing",
+    "warmup_epochs": "--warmup-epochs", "convs_per_block": "--convs-per-block",
 }  # fmt: skip
 RESUMED_DEFAULTS: dict[str, Any] = {
     "model": "mlp", "batch_size": 128, "optimizer": "adam", "momentum": 0.0, "weight_decay": 0.0,
     "schedule": "cosine", "dropout": 0.0, "seed": 0, "val_size": 5000, "val_seed": 0, "dtype": "float32",
+    "augment": "none", "label_smoothing": 0.0, "warmup_epochs": 1, "convs_per_block": 1,
 }  # fmt: skip
-SETTINGS = ("model", "epochs", *[k for k in RESUMED if k != "model"])
+# --epochs and --time-budget count the whole run: a resume may raise them (the budget's spent time is in
+# the checkpoint).
+SETTINGS = ("model", "epochs", "time_budget", *[k for k in RESUMED if k != "model"])
 
 
 def _fresh_run_dir(model: str) -> Path:
@@ -57,14 +62,21 @@ def _build(args: argparse.Namespace) -> tnp.Sequential:
         kwargs["hidden"] = args.hidden
     if args.model == "cnn" and args.channels:
         kwargs["channels"] = args.channels
+    if args.model == "cnn" and args.convs_per_block > 1:
+        kwargs["convs_per_block"] = args.convs_per_block
     if (args.hidden and args.model != "mlp") or (args.channels and args.model != "cnn"):
         raise ValueError("--hidden is for --model mlp and --channels for --model cnn")
+    if args.convs_per_block > 1 and args.model != "cnn":
+        raise ValueError(f"--convs-per-block is for --model cnn, got --model {args.model}")
     return MODELS[args.model](**kwargs)
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """Resolve the settings (a resume's from its checkpoint); returns the checkpoint's ({} if none)."""
+    warmup_given = args.warmup_epochs is not None
     saved = resolve_settings(args, RESUMED, RESUMED_DEFAULTS)
+    if warmup_given and args.schedule != "warmup-cosine":
+        raise ValueError(f"--warmup-epochs is for --schedule warmup-cosine, got --schedule {args.schedule}")
     args.lr = DEFAULTS[args.model]["lr"] if args.lr is None else args.lr
     args.epochs = args.epochs or DEFAULTS[args.model]["epochs"]
     if args.resume:
@@ -101,6 +113,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(
         f"Model: {args.model} [{describe(model)}], seed {args.seed}, {args.dtype}, "
         f"{args.optimizer} lr {args.lr} ({args.schedule}), batch size {args.batch_size}, {args.epochs} epochs"
+        + (f", augment {args.augment}" if args.augment != "none" else "")
+        + (f", label smoothing {args.label_smoothing}" if args.label_smoothing else "")
+        + (f", time budget {args.time_budget:g} s" if args.time_budget else "")
         + (f", resumed from {args.resume}" if args.resume else "")
     )
     recorded = {k: getattr(args, k) for k in RESUMED} | {"train_images": len(y_train)}
@@ -115,6 +130,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     interrupted = history.stop_reason == "interrupted"
     if interrupted:
         print(f"Interrupted after {len(history)} epochs: keeping the weights trained so far.")
+    if history.stop_reason == "time budget":
+        budget = f"{args.time_budget:g} s"
+        print(f"Stopped by the time budget ({budget}) after epoch {len(history)} of {args.epochs}.")
     model = without_dropout(model)
     tnp.save(model, out / "weights.npz")
     splits = [("validation", x_val, y_val)] + ([("test", data.x_test, data.y_test)] if args.test else [])
@@ -164,6 +182,10 @@ def _fit(
         weight_decay=args.weight_decay,
         batch_size=args.batch_size,
         schedule=args.schedule,
+        warmup_epochs=args.warmup_epochs,
+        label_smoothing=args.label_smoothing,
+        transform=augment_transform(args.augment),
+        time_budget=args.time_budget,
         seed=args.seed,
         checkpoint=str(out / "checkpoint.npz") if args.checkpoint else None,
         checkpoint_every=args.checkpoint_every,
