@@ -314,3 +314,16 @@ def test_a_real_ctrl_c_to_the_cat_command_then_resume_is_bit_identical(
     assert main([*base, *total, "--out", str(out), "--resume", str(out / "checkpoint.npz")]) == 0
     assert main([*base, *total, "--out", str(tmp_path / "ref")]) == 0
     _same_outputs(tmp_path / "ref", out, "costs")
+
+
+def test_a_mid_epoch_checkpoint_without_the_epochs_lr_still_resumes(tmp_path: Path) -> None:
+    """Checkpoints written before the epoch's starting lr was kept (no partial/lr) resume as before: the
+    weights bit-identical, the cut epoch's History lr taken at the resume (the same here: StepLR moves
+    only between epochs)."""
+    reference = _run(tmp_path / "ref.npz", full=False, epochs=3)
+    ckpt = tmp_path / "ckpt.npz"
+    assert _run(ckpt, full=False, epochs=3, ctrl_c=CtrlC(at=4))[1].stop_reason == "interrupted"
+    arrays = load_checkpoint(ckpt)
+    assert int(arrays["step_in_epoch"]) == 1 and "partial/lr" in arrays
+    tnp.save({k: v for k, v in arrays.items() if k != "partial/lr"}, ckpt)  # as an older version wrote it
+    _same(reference, _run(ckpt, full=False, epochs=3, resume=True))

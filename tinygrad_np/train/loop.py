@@ -88,7 +88,8 @@ def run_epoch(
     if state.step == 0:
         state.order = epoch_order(state.m, shuffle, state.rng)
         state.partial = empty_partial()
-    p, lr = state.partial, logged_lr(optimizer)
+    p = state.partial
+    lr = p.setdefault("lr", logged_lr(optimizer))  # the epoch's starting lr, kept in a mid-epoch checkpoint
     t0, seconds0 = time.perf_counter(), p["seconds"]
     for xb, yb in loader.batches(state.order, start=state.step, rng=state.rng):
         pred = model(xb)

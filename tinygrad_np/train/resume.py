@@ -89,7 +89,7 @@ def _check_position(state: TrainState, arrays: Mapping[str, np.ndarray], source:
         raise fail(source, "step_in_epoch", f"be <= {state.steps_per_epoch} (the batches in an epoch)", step,
                    error=CheckpointError)  # fmt: skip
     partial = split(arrays, "partial")
-    if step and set(partial) != set(PARTIAL):
+    if step and (set(PARTIAL) - set(partial) or set(partial) - {*PARTIAL, "lr"}):  # (lr: optional, newer)
         got = ", ".join(f"partial/{k}" for k in sorted(partial)) or "none of them"
         raise fail(source, "a mid-epoch checkpoint", "have partial/" + ", ".join(PARTIAL), got,
                    error=CheckpointError)  # fmt: skip

@@ -35,7 +35,8 @@ def check_scheduler(scheduler: object, optimizer: Optimizer) -> None:
 
 
 def empty_partial() -> dict[str, float]:
-    """Running sums of the epoch under way."""
+    """Running sums of the epoch under way (``run_epoch`` adds ``lr``, the rate the epoch started with:
+    the one its History row logs, also after a resume in mid-epoch under a per-step schedule)."""
     return {"loss_sum": 0.0, "correct": 0.0, "seen": 0.0, "seconds": 0.0}
 
 
