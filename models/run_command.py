@@ -9,7 +9,9 @@ from collections.abc import Callable
 
 import tinygrad_np as tnp
 
-EXPECTED = (OSError, ValueError, TypeError, KeyError, MemoryError, tnp.TrainingDivergedError)
+# ImportError: an optional package a command needs is missing (onnx for export); its message says what
+# to install
+EXPECTED = (OSError, ValueError, TypeError, KeyError, MemoryError, ImportError, tnp.TrainingDivergedError)
 
 
 def run_command(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:

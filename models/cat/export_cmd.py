@@ -7,11 +7,11 @@ flattened as ``tinygrad_np.data.datasets.to_features`` does, and gives P(cat) (b
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 import numpy as np
 
+from models.onnx_check import onnxruntime_check
 from tinygrad_np.export import to_onnx
 
 from .model import layer_sizes, load_model, predict_proba
@@ -36,24 +36,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.dtype:
         model.to(args.dtype)
     n_in = layer_sizes(model)[0]
-    try:
-        to_onnx(model, args.onnx, (n_in,), opset=args.opset)
-    except ImportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    to_onnx(model, args.onnx, (n_in,), opset=args.opset)  # no onnx: an ImportError, one error line
     print(
         f"Wrote {args.onnx}: input 'input' (batch, {n_in}) {model.dtype} -> output 'output' (batch, 1) P(cat)"
     )
-    print(_check_with_onnxruntime(model, args.onnx, n_in))
-    return 0
-
-
-def _check_with_onnxruntime(model: Any, path: str, n_in: int) -> str:
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        return "onnxruntime is not installed: file not run (pip install -e '.[onnx]')"
     x = np.random.default_rng(0).random((16, n_in)).astype(model.dtype)  # 16 random "images" in [0, 1)
-    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    diff = float(np.max(np.abs(session.run(None, {"input": x})[0] - predict_proba(model, x))))
-    return f"Checked with onnxruntime {ort.__version__}: max |difference| {diff:.1e} on 16 random inputs"
+    print(onnxruntime_check(args.onnx, x, lambda v: predict_proba(model, v), "on 16 random inputs"))
+    return 0

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 import tinygrad_np as tnp
+from models.onnx_check import onnxruntime_check
 from tinygrad_np.export import to_onnx
 
 from .files import load_weights
@@ -55,20 +56,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     dtype = gpt.wte.weight.dtype
     print(f"Wrote {args.onnx}: input 'input' (batch, {time}) int64 -> output 'output' "
           f"(batch, {time}, {gpt.config.vocab_size}) {dtype} logits")  # fmt: skip
-    print(check_with_onnxruntime(model, args.onnx, time))
+    ids = np.random.default_rng(0).integers(0, gpt.config.vocab_size, (4, time))
+    print(onnxruntime_check(args.onnx, ids, lambda v: _logits(model, v), "in the logits of 4 rows"))
     return 0
 
 
-def check_with_onnxruntime(model: GPTLogits, path: str, time: int) -> str:
-    """Run the file on 4 random rows of ids and compare with the model (a line to print)."""
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        return "onnxruntime is not installed: file not run (pip install -e '.[onnx]')"
-    ids = np.random.default_rng(0).integers(0, model.gpt.config.vocab_size, (4, time))
-    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    got = session.run(None, {"input": ids})[0]
+def _logits(model: GPTLogits, ids: np.ndarray) -> np.ndarray:
     with tnp.no_grad():
-        want = model(tnp.Tensor(ids)).data
-    diff = float(np.max(np.abs(got - want)))
-    return f"Checked with onnxruntime {ort.__version__}: max |difference| {diff:.1e} in the logits of 4 rows"
+        return model(tnp.Tensor(ids)).data

@@ -49,3 +49,24 @@ def test_export_errors_are_one_line(text_file: Path, tmp_path: Path, capsys) -> 
     assert main(["export", "--weights", str(tmp_path / "missing.npz"), "--onnx", str(tmp_path / "g.onnx")]) == 2
     assert capsys.readouterr().err.count("error:") == 1
     assert not (tmp_path / "g.onnx").exists()
+
+
+def test_export_without_onnx_or_onnxruntime(text_file: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    """No onnx: one error line saying what to install (run_command's rule for every command); no
+    onnxruntime: the file is written and the check says it was not run."""
+    import sys
+
+    from models.onnx_check import NOT_INSTALLED
+
+    pytest.importorskip("onnx")
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(text_file), "--out", str(out), *QUICK]) == 0
+    capsys.readouterr()
+    args = ["export", "--weights", str(out / "weights.npz"), "--onnx", str(tmp_path / "g.onnx")]
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime now raises ImportError
+    assert main(args) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == NOT_INSTALLED
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "pip install" in err[0]
