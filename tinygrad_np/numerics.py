@@ -137,9 +137,9 @@ BLOCK = 1 << 15  # elements: a block's dozens of passes stay in cache instead of
 def blockwise(fn: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
     """``fn`` applied to consecutive flat blocks of ``BLOCK`` elements of the same-shaped ``arrays``, the
     results put together in the first array's shape (an element-wise ``fn`` gives the same values)."""
-    flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
-    if flat[0].size <= BLOCK:
+    if arrays[0].size <= BLOCK:
         return fn(*arrays)
+    flat = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
     out = np.empty_like(flat[0])
     for start in range(0, out.size, BLOCK):
         out[start : start + BLOCK] = fn(*(a[start : start + BLOCK] for a in flat))
