@@ -154,20 +154,8 @@ def fit(
     History "lr": the optimiser's (the first group's, with several parameter groups); losses and accuracies
     are over the rows that count (not ``ignore_index``'s). Callbacks start afresh (``on_train_begin``).
     """
-    plan = _plan(
-        model,
-        loss_fn,
-        optimizer,
-        x,
-        y,
-        epochs,
-        batch_size,
-        validation_data,
-        rng,
-        shuffle,
-        drop_last,
-        scheduler,
-    )
+    plan = _plan(model, loss_fn, optimizer, x, y, epochs, batch_size, validation_data, rng, shuffle,
+                 drop_last, scheduler)  # fmt: skip
     if divergence_factor is not None:
         divergence_factor = check_finite_float("fit", "divergence_factor", divergence_factor, minimum=1.0)
     cbs = CallbackList([*callbacks, *([ModelCheckpoint(checkpoint)] if checkpoint is not None else [])])
