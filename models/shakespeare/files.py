@@ -35,21 +35,11 @@ from .train import Run, TrainConfig
 FORMAT = "tinygrad_np.gpt/1"
 
 
-def _weights(model: GPT) -> dict[str, np.ndarray]:
-    """The state dict with the tied weight once (``tied/lm_head.weight`` names ``wte.weight``)."""
-    return file_arrays(model)
-
-
-def _load(model: GPT, state: dict[str, np.ndarray]) -> None:
-    """Load a state saved by ``_weights`` or a full one (a PyTorch one, both keys present)."""
-    model.load_state_dict(untied(state))
-
-
 def save_weights(model: GPT, vocab: str, path: str | os.PathLike[str]) -> None:
     """Write the weights with the model's config and vocabulary (atomically)."""
     arrays: dict[str, Any] = {"format": np.array(FORMAT), "vocab": np.array(vocab)}
     arrays |= {f"config/{k}": np.array(v) for k, v in model.config.as_dict().items()}
-    arrays |= {f"model/{k}": v for k, v in _weights(model).items()}
+    arrays |= {f"model/{k}": v for k, v in file_arrays(model).items()}
     save(arrays, path)
 
 
@@ -71,7 +61,7 @@ def load_weights(path: str | os.PathLike[str]) -> tuple[GPT, str]:
         )
     state = split(arrays, "model")
     model = GPT(config, rng=0, dtype=state["wte.weight"].dtype)
-    _load(model, state)
+    model.load_state_dict(untied(state))  # also a full state dict (PyTorch's)
     return model.eval(), vocab
 
 
@@ -83,7 +73,7 @@ def _settings(run_or_cfg: Any, config: GPTConfig, dtype: Any) -> dict[str, Any]:
 def save_checkpoint(run: Run, path: str | os.PathLike[str]) -> None:
     """Write everything :func:`load_run` needs to continue ``run`` exactly."""
     model = run.model
-    arrays: dict[str, np.ndarray] = {f"model/{k}": v for k, v in _weights(model).items()}
+    arrays: dict[str, np.ndarray] = {f"model/{k}": v for k, v in file_arrays(model).items()}
     arrays |= {f"optimizer/{k}": v for k, v in run.optimizer.state_dict().items()}
     settings = _settings(run.cfg, model.config, model.wte.weight.dtype)
     arrays |= {
@@ -129,7 +119,7 @@ def load_run(path: str | os.PathLike[str], model: GPT, cfg: TrainConfig, vocab: 
             f"{who}: --iterations must be more than the {done} steps the checkpoint has done (it counts the "
             f"total; the run it continues had {saved_iters}), got {cfg.iterations}"
         )
-    _load(model, split(arrays, "model"))
+    model.load_state_dict(untied(split(arrays, "model")))
     run = Run.start(model, replace(cfg, lr_decay_iters=decay), vocab)
     run.optimizer.load_state_dict(split(arrays, "optimizer"))
     run.train_rng = generator_from_state(arrays["rng/train"], f"{who}: rng/train")
