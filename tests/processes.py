@@ -1,4 +1,5 @@
-"""Running a command line in a child process and pressing Ctrl-C (a real SIGINT) at a chosen moment."""
+"""Pressing Ctrl-C (a real SIGINT) at a chosen moment: in a command line run as a child process, or at a
+training step in this process."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,3 +26,20 @@ def interrupt_at(module: str, args: list[str], line_prefix: str) -> tuple[int, s
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     return proc.returncode, stdout, stderr
+
+
+def ctrl_c_at(monkeypatch: Any, at: int) -> None:
+    """In this process: press Ctrl-C (a real SIGINT, handled by fit()) at the end of the ``at``-th training
+    step of the next command or fit() call."""
+    from tinygrad_np.train.state import CallbackList
+
+    call, steps = CallbackList.call, [0]
+
+    def spy(self, hook, state, *args):  # type: ignore[no-untyped-def]
+        call(self, hook, state, *args)
+        if hook == "on_batch_end":
+            steps[0] += 1
+            if steps[0] == at:
+                signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(CallbackList, "call", spy)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from builders import small_binary_data, small_mlp
 from datafiles import write_cat_h5
-from processes import interrupt_at
+from processes import ctrl_c_at, interrupt_at
 
 import tinygrad_np as tnp
 from tinygrad_np.train.callbacks import Callback, EarlyStopping, ModelCheckpoint
@@ -196,22 +196,6 @@ def test_the_checkpoint_rate_is_checked() -> None:
 
 
 # -- the command lines ------------------------------------------------------------------------------------
-
-
-def ctrl_c_at(monkeypatch: pytest.MonkeyPatch, at: int) -> None:
-    """Press Ctrl-C (a real SIGINT) at the end of the ``at``-th training step of the next command."""
-    from tinygrad_np.train.state import CallbackList
-
-    call, steps = CallbackList.call, [0]
-
-    def spy(self, hook, state, *args):  # type: ignore[no-untyped-def]
-        call(self, hook, state, *args)
-        if hook == "on_batch_end":
-            steps[0] += 1
-            if steps[0] == at:
-                signal.raise_signal(signal.SIGINT)
-
-    monkeypatch.setattr(CallbackList, "call", spy)
 
 
 def no_pictures(m: pytest.MonkeyPatch) -> None:

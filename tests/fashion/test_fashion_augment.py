@@ -5,12 +5,12 @@ their errors."""
 from __future__ import annotations
 
 import json
-import signal
 from pathlib import Path
 
 import numpy as np
 import pytest
 from idxfiles import write_fashion_folder
+from processes import ctrl_c_at
 
 pytest.importorskip("matplotlib", reason="matplotlib missing: pip install -e '.[cat]'")
 
@@ -95,22 +95,6 @@ def test_augment_trains_on_augmented_batches_and_never_augments_validation(
     assert train(data, tmp_path / "plain", "--epochs", "1") == 0
     assert spies == []  # without --augment, nothing is transformed
     assert metrics(tmp_path / "plain")["settings"]["augment"] == "none"
-
-
-def ctrl_c_at(monkeypatch: pytest.MonkeyPatch, at: int) -> None:
-    """A real SIGINT at the end of the ``at``-th training step (as tests/adversarial/test_resume_anytime.py)."""
-    from tinygrad_np.train.state import CallbackList
-
-    call, steps = CallbackList.call, [0]
-
-    def spy(self, hook, state, *args):  # type: ignore[no-untyped-def]
-        call(self, hook, state, *args)
-        if hook == "on_batch_end":
-            steps[0] += 1
-            if steps[0] == at:
-                signal.raise_signal(signal.SIGINT)
-
-    monkeypatch.setattr(CallbackList, "call", spy)
 
 
 def test_ctrl_c_with_augmentation_then_resume_is_bit_identical(
