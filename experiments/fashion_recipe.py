@@ -41,6 +41,9 @@ CANDIDATES: dict[str, list[str]] = {
         "vgg-crop-flip": f"--lr 3e-3 --epochs 10 --channels 32,64 --convs-per-block 2 {AUG} "
         "--schedule warmup-cosine --label-smoothing 0.1",
         "wide-crop-flip": f"--lr 3e-3 --epochs 10 --channels 64,128 {AUG} --schedule warmup-cosine",
+        # session 5: no augmentation (it underfits in 15 epochs), a hidden Linear in the head
+        "head": "--lr 2e-3 --epochs 20 --hidden 256 --dropout 0.3",
+        "vgg-head": "--lr 2e-3 --epochs 8 --convs-per-block 2 --hidden 256 --dropout 0.3",
     }.items()
 }
 SEEDS = (0, 1, 2)

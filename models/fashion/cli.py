@@ -78,10 +78,12 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     t.add_argument(
         "--dropout",
         type=float,
-        help="dropout after each hidden ReLU (mlp) or before the head (cnn) (default: 0)",
+        help="dropout after each hidden ReLU, and before the head (cnn) (default: 0)",
     )
     t.add_argument("--batchnorm", choices=("on", "off"), help="BatchNorm layers (default: mlp off, cnn on)")
-    t.add_argument("--hidden", type=_sizes, help="mlp hidden sizes, e.g. 256,128 (default)")
+    t.add_argument(
+        "--hidden", type=_sizes, help="hidden Linear sizes: mlp 256,128 (default); cnn: in its head (none)"
+    )
     t.add_argument("--channels", type=_sizes, help="cnn channels per block, e.g. 32,64 (default)")
     t.add_argument(
         "--seed", type=non_negative_int("--seed"), help="seed of the init, dropout and shuffling (default: 0)"

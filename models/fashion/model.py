@@ -5,8 +5,9 @@ Both take images (N, 1, 28, 28) and return logits (N, 10), for ``tnp.CrossEntrop
 - ``mlp``: Flatten → [Linear → (BatchNorm1d) → ReLU → (Dropout)] per hidden size → Linear(…, 10);
   784-256-128-10 by default.
 - ``cnn``: two blocks [Conv2d(3×3, padding 1) → (BatchNorm2d) → ReLU] × ``convs_per_block`` → MaxPool2d(2),
-  28 → 14 → 7, then Flatten → (Dropout) → Linear(channels[-1]·7·7, 10); channels (32, 64) by default,
-  one conv per block (two: the VGG-style block).
+  28 → 14 → 7, then Flatten → (Dropout) → [Linear → ReLU → (Dropout)] per hidden size → Linear(…, 10);
+  channels (32, 64) by default, one conv per block (two: the VGG-style block), no hidden layer in the
+  head by default.
 
 The saved model is the one without Dropout (the identity at inference), so its state-dict keys depend
 only on the kind, the sizes and whether BatchNorm is used: :func:`model_from_state` rebuilds it from
@@ -58,11 +59,12 @@ def cnn(
     batchnorm: bool = True,
     dropout: float = 0.0,
     convs_per_block: int = 1,
+    hidden: Sequence[int] = (),
     seed: int = 0,
     dtype: Any = np.float32,
 ) -> tnp.Sequential:
     """[[Conv 3×3 (pad 1) → (BN) → ReLU] × convs_per_block → MaxPool 2] per channel count, then
-    Flatten → Linear → 10."""
+    Flatten → (Dropout) → [Linear → ReLU → (Dropout)] per ``hidden`` size → Linear → 10."""
     if convs_per_block < 1:
         raise ValueError(f"cnn: convs_per_block must be at least 1, got {convs_per_block}")
     rng = np.random.default_rng(seed)
@@ -82,7 +84,12 @@ def cnn(
     layers.append(tnp.Flatten())
     if dropout:
         layers.append(tnp.Dropout(dropout, rng=rng))
-    layers.append(tnp.Linear(c_in * side * side, N_CLASSES, init="xavier", rng=rng, dtype=dtype))
+    n_in = c_in * side * side
+    for n_out in hidden:
+        layers += [tnp.Linear(n_in, n_out, rng=rng, dtype=dtype), tnp.ReLU()]
+        layers += [tnp.Dropout(dropout, rng=rng)] if dropout else []
+        n_in = n_out
+    layers.append(tnp.Linear(n_in, N_CLASSES, init="xavier", rng=rng, dtype=dtype))
     return tnp.Sequential(*layers)
 
 
@@ -119,6 +126,7 @@ def _architecture(state: dict[str, np.ndarray], source: str) -> tuple[str, dict[
         per = 3 if batchnorm else 2
         depth = next((i + 1 for i in range(len(at) - 1) if at[i + 1] - at[i] != per), len(at))
         kwargs = {"channels": [w.shape[0] for w in convs[::depth]], "batchnorm": batchnorm}
+        kwargs |= {"hidden": [w.shape[0] for w in linears[:-1]]} if len(linears) > 1 else {}
         return "cnn", kwargs | ({"convs_per_block": depth} if depth > 1 else {})
     return "mlp", {"hidden": [w.shape[0] for w in linears[:-1]], "batchnorm": batchnorm}
 

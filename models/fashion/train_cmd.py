@@ -58,14 +58,14 @@ def _build(args: argparse.Namespace) -> tnp.Sequential:
     kwargs: dict = {"dropout": args.dropout, "seed": args.seed, "dtype": args.dtype}
     if args.batchnorm is not None:
         kwargs["batchnorm"] = args.batchnorm == "on"
-    if args.model == "mlp" and args.hidden:
+    if args.hidden:
         kwargs["hidden"] = args.hidden
     if args.model == "cnn" and args.channels:
         kwargs["channels"] = args.channels
     if args.model == "cnn" and args.convs_per_block > 1:
         kwargs["convs_per_block"] = args.convs_per_block
-    if (args.hidden and args.model != "mlp") or (args.channels and args.model != "cnn"):
-        raise ValueError("--hidden is for --model mlp and --channels for --model cnn")
+    if args.channels and args.model != "cnn":
+        raise ValueError(f"--channels is for --model cnn, got --model {args.model}")
     if args.convs_per_block > 1 and args.model != "cnn":
         raise ValueError(f"--convs-per-block is for --model cnn, got --model {args.model}")
     return MODELS[args.model](**kwargs)

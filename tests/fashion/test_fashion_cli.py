@@ -112,7 +112,7 @@ def test_predict(data: Path, tmp_path: Path, capsys) -> None:
     ("argv", "message"),
     [
         (["--val-size", "999"], "--val-size must be in [0, 299]"),
-        (["--val-size", "60", "--hidden", "8", "--model", "cnn"], "--hidden is for --model mlp"),
+        (["--val-size", "60", "--channels", "8", "--model", "mlp"], "--channels is for --model cnn"),
         pytest.param(
             ["--val-size", "60", "--lr", "1e6", "--optimizer", "sgd"],
             "; training diverged. ",

@@ -33,6 +33,7 @@ def test_shapes_and_parameter_counts(build, n_params: int) -> None:
         lambda: mlp((16, 8), batchnorm=True, dropout=0.5, seed=3),
         lambda: cnn((4, 6), dropout=0.5, seed=3),
         lambda: cnn((4,), batchnorm=False, dtype=np.float64),
+        lambda: cnn((2, 4), hidden=(8,), dropout=0.5, convs_per_block=2),
     ],
 )
 def test_state_dict_rebuilds_the_same_model(build) -> None:
