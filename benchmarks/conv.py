@@ -6,7 +6,7 @@
   (a first layer: no input gradient). Beside each, the floor: the same matrix products alone on
   preallocated in-cache blocks (FLOPs / that GEMM rate); target tinygrad_np / PyTorch <= 1.5.
 - **cnn**: the Fashion-MNIST CNN's training step (``models.fashion.model.cnn()``: two Conv2d 3x3 +
-  BatchNorm2d + ReLU + MaxPool2d(2) blocks, 32 and 64 channels, a Linear head; CrossEntropyLoss, Adam)
+  BatchNorm2d + MaxPool2d(2) + ReLU blocks, 32 and 64 channels, a Linear head; CrossEntropyLoss, Adam)
   at batch 64 and 256 against its PyTorch twin from the same weights (their losses should agree);
   target <= 1.0.
 - **memory**: the peak memory of the cnn run (batch of ``--batch``), each framework in a fresh process.

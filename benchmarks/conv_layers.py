@@ -136,13 +136,14 @@ def conv_factories(case: ConvCase) -> dict[str, Factory]:
 
 
 def fashion_twin(state: dict[str, np.ndarray]) -> Any:
-    """PyTorch's twin of models.fashion.model.cnn() (channels 32, 64, BatchNorm), ``state`` loaded."""
+    """PyTorch's twin of models.fashion.model.cnn() (channels 32, 64, BatchNorm, each block's ReLU after
+    its pool, as there), ``state`` loaded."""
     import torch
     from torch import nn
 
     model = nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.MaxPool2d(2), nn.ReLU(),
+        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.MaxPool2d(2), nn.ReLU(),
         nn.Flatten(), nn.Linear(64 * 7 * 7, 10),
     )  # fmt: skip
     model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in state.items()})
