@@ -100,7 +100,7 @@ MODELS: dict[str, Callable[..., tnp.Sequential]] = {"mlp": mlp, "cnn": cnn}
 
 
 def describe(model: tnp.Sequential) -> str:
-    """A one-line architecture, e.g. "conv 1→32, bn, relu, pool, conv 32→64, ..., linear 3136→10"."""
+    """A one-line architecture, e.g. "conv 1→32, bn, pool, relu, conv 32→64, ..., linear 3136→10"."""
     names = {"BatchNorm1d": "bn", "BatchNorm2d": "bn", "MaxPool2d": "pool"}
     parts = []
     for layer in model:
