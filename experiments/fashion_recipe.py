@@ -44,6 +44,8 @@ CANDIDATES: dict[str, list[str]] = {
         # session 5: no augmentation (it underfits in 15 epochs), a hidden Linear in the head
         "head": "--lr 2e-3 --epochs 20 --hidden 256 --dropout 0.3",
         "vgg-head": "--lr 2e-3 --epochs 8 --convs-per-block 2 --hidden 256 --dropout 0.3",
+        "vgg-head-7": "--lr 2e-3 --epochs 7 --convs-per-block 2 --hidden 256 --dropout 0.3",
+        "head-flip": "--lr 2e-3 --epochs 20 --hidden 256 --dropout 0.3 --augment flip:0.5",
     }.items()
 }
 SEEDS = (0, 1, 2)
