@@ -37,6 +37,10 @@ CONV_ARGS = [
     dict(in_channels=2, out_channels=5, kernel_size=(3, 2), stride=(2, 1), padding=(1, 2)),
     dict(in_channels=1, out_channels=2, kernel_size=1, bias=False),
     dict(in_channels=4, out_channels=3, kernel_size=5, stride=3, padding=2),
+    # stride 1 and out <= in channels: the input gradient as a convolution of g (ops/conv.py)
+    dict(in_channels=4, out_channels=3, kernel_size=(3, 2), padding=(2, 0)),
+    dict(in_channels=3, out_channels=3, kernel_size=3, padding=1, bias=False),
+    dict(in_channels=3, out_channels=2, kernel_size=2, padding=(2, 1)),  # padding 2 >= kernel: col2im
 ]
 
 
