@@ -78,3 +78,16 @@ def test_conv_benchmark_runs_tiny(capsys) -> None:
         assert set(ratios) == {"conv fashion1", "cnn batch 4"}
         assert all(r["wall"] > 0 and r["cpu"] > 0 for r in ratios.values())
         assert "### targets" in out
+
+
+def test_fashion_epoch_benchmark_runs_tiny(capsys, monkeypatch) -> None:
+    """benchmarks.fashion_epoch: one epoch per framework in fresh processes, a row each."""
+    from benchmarks import fashion_epoch
+
+    monkeypatch.chdir(ROOT)  # the children run ``python -m benchmarks.fashion_epoch``
+    result = fashion_epoch.main(["--limit", "40", "--batch", "16", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert "### One epoch of the Fashion CNN: 40 " in out and "| tinygrad_np " in out
+    assert set(result["runs"]) == {"tinygrad_np"} | ({"PyTorch"} if HAS_TORCH else set())
+    for runs in result["runs"].values():
+        assert runs[0]["images"] == 40 and runs[0]["wall"] > 0 and runs[0]["peak_rss_mib"] > 0
