@@ -50,8 +50,9 @@ class BatchNorm(Function):
 
     Layout: the work runs on x as rows (C, N*H*W) (``channel_rows``), a few channels at a time, so that
     each block's passes (mean, x - mean, variance, scale, shift) read and write memory that is still in
-    the CPU's cache (2-3.5x faster than whole-array passes on the Fashion CNN's batches). y, and dx
-    in backward, are returned channels-major, as a Conv2d's output is."""
+    the CPU's cache: forward + backward 1.3x faster than whole-array passes on the Fashion CNN's first
+    BatchNorm2d at batch 128 (10.7 -> 8.2 ms of CPU time), 1.4x on its second (5.0 -> 3.5 ms). y, and
+    dx in backward, are returned channels-major, as a Conv2d's output is."""
 
     shape_rule = ""  # the layer and F.batch_norm check the shapes first
 

@@ -64,8 +64,9 @@ class MaxPool2dFunction(Function):
     non-NaN element before it (PyTorch sends it to the NaN).
 
     Both directions run a block of planes at a time (about ``BLOCK_BYTES`` of input), so that the
-    kh*kw passes over one block find it in the CPU's cache: 2.7x faster than whole-array passes on the
-    Fashion CNN's first pool."""
+    kh*kw passes over one block find it in the CPU's cache: forward + backward 1.3x faster than
+    whole-array passes on the Fashion CNN's first pool at batch 128 (7.5 -> 5.7 ms of CPU time), 1.1x
+    on its second (3.9 -> 3.5 ms)."""
 
     shape_rule = ""
 
