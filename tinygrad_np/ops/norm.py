@@ -38,6 +38,13 @@ def from_rows(rows: Array, shape: tuple[int, ...]) -> Array:
     return np.moveaxis(rows.reshape(shape[1], shape[0], *shape[2:]), 0, 1)
 
 
+def moments(rows: Array, out: Array | None = None) -> tuple[Array, Array, Array]:
+    """(mean, biased variance) of each row of ``rows`` (C, M), and rows - mean (written to ``out``)."""
+    mean = rows.mean(axis=1)
+    xc = np.subtract(rows, mean[:, None], out=out)
+    return mean, np.square(xc).mean(axis=1), xc
+
+
 def channel_blocks(rows: Array) -> list[slice]:
     """Slices of whole channels (rows) of about BLOCK_BYTES each."""
     c, per = rows.shape[0], max(1, BLOCK_BYTES // max(1, rows[0].nbytes))
@@ -77,10 +84,9 @@ class BatchNorm(Function):
         invstd = np.empty(len(rows), np.result_type(var, x))
         for s in channel_blocks(rows):
             if training:
-                mean[s] = rows[s].mean(axis=1)
-            xh = np.subtract(rows[s], mean[s, None], out=xhat[s])
-            if training:
-                var[s] = np.square(xh).mean(axis=1)  # biased
+                mean[s], var[s], xh = moments(rows[s], out=xhat[s])
+            else:
+                xh = np.subtract(rows[s], mean[s, None], out=xhat[s])
             invstd[s] = 1.0 / np.sqrt(var[s] + x.dtype.type(eps))
             xh *= invstd[s, None]
             np.multiply(xh, 1 if w is None else w[s, None], out=y[s])
@@ -123,9 +129,8 @@ def used_statistics(ctx: Any, x: Array) -> tuple[Array, Array]:
     no cache) has them computed again by the same formula."""
     if ctx is not None:
         return ctx.batch_mean, ctx.batch_var
-    rows = channel_rows(x)
-    mean = rows.mean(axis=1)
-    return mean, np.square(rows - mean[:, None]).mean(axis=1)
+    mean, var, _ = moments(channel_rows(x))
+    return mean, var
 
 
 def running_update(
