@@ -146,6 +146,13 @@ def blockwise(fn: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
     return out.reshape(arrays[0].shape)
 
 
+def leading_blocks(a: np.ndarray, block_bytes: int) -> list[slice]:
+    """Slices cutting ``a``'s axis 0 into blocks of about ``block_bytes`` each (at least one entry), for
+    passes that should find a block still in the CPU's cache (BatchNorm's channels, the pools' planes)."""
+    n, per = len(a), max(1, block_bytes // max(1, a[0].nbytes if len(a) else 1))
+    return [slice(s, min(s + per, n)) for s in range(0, n, per)]
+
+
 def _normal_cdf_float32(x: np.ndarray) -> np.ndarray:
     t = x.dtype.type
     u = np.abs(x)

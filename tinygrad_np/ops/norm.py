@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
+from ..numerics import leading_blocks
 
 Array = np.ndarray
 
@@ -43,12 +44,6 @@ def moments(rows: Array, out: Array | None = None) -> tuple[Array, Array, Array]
     mean = rows.mean(axis=1)
     xc = np.subtract(rows, mean[:, None], out=out)
     return mean, np.square(xc).mean(axis=1), xc
-
-
-def channel_blocks(rows: Array) -> list[slice]:
-    """Slices of whole channels (rows) of about BLOCK_BYTES each."""
-    c, per = rows.shape[0], max(1, BLOCK_BYTES // max(1, rows[0].nbytes))
-    return [slice(s, min(s + per, c)) for s in range(0, c, per)]
 
 
 class BatchNorm(Function):
@@ -82,7 +77,7 @@ class BatchNorm(Function):
         xhat = np.empty(rows.shape, np.result_type(x, mean))
         y = np.empty(rows.shape, np.result_type(xhat, *(a for a in (w, b) if a is not None)))
         invstd = np.empty(len(rows), np.result_type(var, x))
-        for s in channel_blocks(rows):
+        for s in leading_blocks(rows, BLOCK_BYTES):
             if training:
                 mean[s], var[s], xh = moments(rows[s], out=xhat[s])
             else:
@@ -104,7 +99,7 @@ class BatchNorm(Function):
         g_rows, (c, n) = channel_rows(g), xhat.shape
         gsum, gxhat = np.empty(c, g.dtype), np.empty(c, np.result_type(g, xhat))
         dx = np.empty((c, n), np.result_type(g, xhat, invstd)) if need_x else None
-        for s in channel_blocks(g_rows):
+        for s in leading_blocks(g_rows, BLOCK_BYTES):
             gg, xh = g_rows[s], xhat[s]
             gsum[s], gxhat[s] = gg.sum(axis=1), (gg * xh).sum(axis=1)
             if dx is None:

@@ -2,11 +2,11 @@
 y: (N, C, Ho, Wo), Ho = floor((H - kh) / sh) + 1 (likewise Wo).
 
 Both loop over the kh*kw kernel positions only: each step reads one strided view (``conv.window``);
-MaxPool2d does so for a block of planes at a time (``_blocks``, in the order they lie in memory). Only
-ufuncs and views, which keep the input's memory layout (channels-major after a Conv2d): no masked
-copies, no transposes (each costs several times more, measured on the Fashion CNN). MaxPool2d keeps
-the argmax positions and x's shape and layout, not x itself: dx is allocated in that layout, and the
-activation before the pool can be freed (about 2% of a Fashion CNN step).
+MaxPool2d does so for a block of planes at a time (``numerics.leading_blocks``, in the order they lie
+in memory). Only ufuncs and views, which keep the input's memory layout (channels-major after a
+Conv2d): no masked copies, no transposes (each costs several times more, measured on the Fashion CNN).
+MaxPool2d keeps the argmax positions and x's shape and layout, not x itself: dx is allocated in that
+layout, and the activation before the pool can be freed (about 2% of a Fashion CNN step).
 
 Tried and slower on the Fashion CNN's pools ((64, 32, 28, 28) and (64, 64, 14, 14), 2x2, float32,
 CPU time): no index array, with the first-maximum mask rebuilt in backward from x == y (3.4-4x the
@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
+from ..numerics import leading_blocks
 from .conv import Pair, out_size, window
 
 Array = np.ndarray
@@ -51,12 +52,6 @@ def _unplanes(a: Array, channels_major: bool) -> Array:
     return a.transpose(1, 0, 2, 3) if channels_major else a
 
 
-def _blocks(planes: Array) -> list[slice]:
-    """Slices of axis 0 of about BLOCK_BYTES each."""
-    n, per = len(planes), max(1, BLOCK_BYTES // max(1, planes[0].nbytes))
-    return [slice(s, min(s + per, n)) for s in range(0, n, per)]
-
-
 class MaxPool2dFunction(Function):
     """y = the maximum of each window; dL/dx sends each output's gradient to the one input that was its
     maximum. Ties: the first maximum in the window in row-major order gets it all (as PyTorch's CPU
@@ -76,7 +71,7 @@ class MaxPool2dFunction(Function):
         planes, channels_major = _planes(x)
         best = np.empty((*planes.shape[:2], *out_hw), dtype=x.dtype)
         where = np.empty(best.shape, dtype=np.uint8 if len(positions) < 256 else np.int32)
-        for s in _blocks(planes):
+        for s in leading_blocks(planes, BLOCK_BYTES):
             # Running maximum over the kernel positions, and which position holds it: a strictly larger
             # value replaces it, so the first maximum wins ties. Positions only grow, so
             # "where = p if larger" is where = max(where, larger * p).
@@ -100,7 +95,7 @@ class MaxPool2dFunction(Function):
         covered = not overlap and shape[2] == out_hw[0] * kh and shape[3] == out_hw[1] * kw
         # every element of dx is written when the windows tile the input exactly: then no zeroing
         dx = (np.empty if covered else np.zeros)(shape, dtype=g.dtype)
-        for s in _blocks(dx):
+        for s in leading_blocks(dx, BLOCK_BYTES):
             for p, (i, j) in enumerate(_positions((kh, kw))):
                 view = window(dx[s], i, j, out_hw, stride)
                 if overlap:
