@@ -10,7 +10,7 @@ from models.fashion.cli import main
 @pytest.mark.parametrize("kind", ["mlp", "cnn"])
 def test_export_writes_a_checked_onnx_file(tmp_path, capsys, kind):
     onnx = pytest.importorskip("onnx", reason="onnx missing: pip install -e '.[onnx]'")
-    kwargs = {"channels": (2, 4)} if kind == "cnn" else {"hidden": (8,)}
+    kwargs = {"channels": (2, 4), "hidden": (6,)} if kind == "cnn" else {"hidden": (8,)}
     model = fm.MODELS[kind](**kwargs, dtype=np.float32)
     weights = tmp_path / "weights.npz"
     model.save(weights)
