@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -146,11 +147,16 @@ def blockwise(fn: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
     return out.reshape(arrays[0].shape)
 
 
-def leading_blocks(a: np.ndarray, block_bytes: int) -> list[slice]:
-    """Slices cutting ``a``'s axis 0 into blocks of about ``block_bytes`` each (at least one entry), for
-    passes that should find a block still in the CPU's cache (BatchNorm's channels, the pools' planes)."""
-    n, per = len(a), max(1, block_bytes // max(1, a[0].nbytes if len(a) else 1))
+def block_slices(n: int, item_bytes: int, block_bytes: int) -> list[slice]:
+    """Slices cutting 0..n into blocks of items of ``item_bytes`` each, about ``block_bytes`` a block (at
+    least one item), for passes that should find a block still in the CPU's cache."""
+    per = max(1, block_bytes // max(1, item_bytes))
     return [slice(s, min(s + per, n)) for s in range(0, n, per)]
+
+
+def leading_blocks(a: np.ndarray, block_bytes: int) -> list[slice]:
+    """``block_slices`` of ``a``'s axis 0 (BatchNorm's channels, the pools' planes)."""
+    return block_slices(len(a), a.itemsize * math.prod(a.shape[1:]), block_bytes)
 
 
 def _normal_cdf_float32(x: np.ndarray) -> np.ndarray:

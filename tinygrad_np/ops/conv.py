@@ -45,6 +45,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd.function import Function
+from ..numerics import block_slices
 
 Array = np.ndarray
 Pair = tuple[int, int]
@@ -101,8 +102,7 @@ def col2im(dcols: Array, dxp: Array, stride: Pair) -> None:
 
 def blocks(n: int, rows: int, pixels: int, itemsize: int) -> list[slice]:
     """The batch 0..n cut into blocks of images whose ``cols`` (rows x b*pixels) are about BLOCK_BYTES."""
-    b = max(1, BLOCK_BYTES // (rows * pixels * itemsize))
-    return [slice(s, min(s + b, n)) for s in range(0, n, b)]
+    return block_slices(n, rows * pixels * itemsize, BLOCK_BYTES)
 
 
 def correlate(xp: Array, w2: Array, kernel: Pair, stride: Pair, out_hw: Pair) -> Array:
