@@ -95,8 +95,9 @@ class MaxPool2dFunction(Function):
         covered = not overlap and shape[2] == out_hw[0] * kh and shape[3] == out_hw[1] * kw
         # every element of dx is written when the windows tile the input exactly: then no zeroing
         dx = (np.empty if covered else np.zeros)(shape, dtype=g.dtype)
+        positions = _positions((kh, kw))
         for s in leading_blocks(dx, BLOCK_BYTES):
-            for p, (i, j) in enumerate(_positions((kh, kw))):
+            for p, (i, j) in enumerate(positions):
                 view = window(dx[s], i, j, out_hw, stride)
                 if overlap:
                     view += g_planes[s] * (where[s] == p)
