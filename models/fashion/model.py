@@ -41,17 +41,28 @@ def mlp(
 ) -> tnp.Sequential:
     """784 → hidden… → 10 with ReLU (He-initialised); optional BatchNorm1d and Dropout per hidden layer."""
     rng = np.random.default_rng(seed)
-    layers: list[tnp.Layer] = [tnp.Flatten()]
-    sizes = [int(np.prod(IMAGE_SHAPE)), *hidden]
-    for n_in, n_out in itertools.pairwise(sizes):
-        layers.append(tnp.Linear(n_in, n_out, rng=rng, dtype=dtype))
+    n_in = int(np.prod(IMAGE_SHAPE))
+    return tnp.Sequential(
+        tnp.Flatten(), *_dense(n_in, hidden, batchnorm=batchnorm, dropout=dropout, rng=rng, dtype=dtype)
+    )
+
+
+def _dense(
+    n_in: int, hidden: Sequence[int], *, batchnorm: bool, dropout: float, rng: np.random.Generator, dtype: Any
+) -> list[tnp.Layer]:
+    """[Linear → (BatchNorm1d) → ReLU → (Dropout)] per hidden size, then Linear(…, 10): the MLP, and the
+    CNN's head."""
+    layers: list[tnp.Layer] = []
+    sizes = [n_in, *hidden]
+    for a, b in itertools.pairwise(sizes):
+        layers.append(tnp.Linear(a, b, rng=rng, dtype=dtype))
         if batchnorm:
-            layers.append(tnp.BatchNorm1d(n_out, dtype=dtype))
+            layers.append(tnp.BatchNorm1d(b, dtype=dtype))
         layers.append(tnp.ReLU())
         if dropout:
             layers.append(tnp.Dropout(dropout, rng=rng))
     layers.append(tnp.Linear(sizes[-1], N_CLASSES, init="xavier", rng=rng, dtype=dtype))
-    return tnp.Sequential(*layers)
+    return layers
 
 
 def cnn(
@@ -87,12 +98,7 @@ def cnn(
     layers.append(tnp.Flatten())
     if dropout:
         layers.append(tnp.Dropout(dropout, rng=rng))
-    n_in = c_in * side * side
-    for n_out in hidden:
-        layers += [tnp.Linear(n_in, n_out, rng=rng, dtype=dtype), tnp.ReLU()]
-        layers += [tnp.Dropout(dropout, rng=rng)] if dropout else []
-        n_in = n_out
-    layers.append(tnp.Linear(n_in, N_CLASSES, init="xavier", rng=rng, dtype=dtype))
+    layers += _dense(c_in * side * side, hidden, batchnorm=False, dropout=dropout, rng=rng, dtype=dtype)
     return tnp.Sequential(*layers)
 
 
