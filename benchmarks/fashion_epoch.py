@@ -39,7 +39,7 @@ def _images(data: str | None, limit: int) -> tuple[np.ndarray, np.ndarray, str]:
 
         d = load_fashion_mnist(data, download=False)
         return d.x_train[:limit], d.y_train[:limit], f"Fashion-MNIST ({d.source})"
-    except (FileNotFoundError, OSError, ValueError):
+    except FileNotFoundError:  # absent; a corrupt or wrong file is an error, not a reason for random images
         rng = np.random.default_rng(0)
         x = rng.random((min(limit, 60000), 1, 28, 28), dtype=np.float32)
         return x, rng.integers(0, 10, len(x)), "random images (Fashion-MNIST not found)"
