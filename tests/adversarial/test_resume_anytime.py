@@ -219,6 +219,23 @@ def _same_outputs(a: Path, b: Path, curve: str) -> None:
     assert ma[curve] == mb[curve]
 
 
+def _interrupt_each_step_then_resume(  # type: ignore[no-untyped-def]
+    main, base: list[str], tmp_path: Path, steps: range, curve: str, monkeypatch, capsys
+) -> None:
+    """A reference run of command line ``base``; then, for each step in ``steps``, a run stopped by
+    Ctrl-C at that step (exit 130, the resume hint) and resumed from its checkpoint, whose outputs must
+    equal the reference's bit for bit."""
+    assert main([*base, "--out", str(tmp_path / "ref")]) == 0
+    for at in steps:
+        out = tmp_path / f"at{at}"
+        with monkeypatch.context() as m:
+            ctrl_c_at(m, at)
+            assert main([*base, "--out", str(out)]) == 130
+        assert f"--resume {out / 'checkpoint.npz'}" in capsys.readouterr().err
+        assert main([*base, "--out", str(out), "--resume", str(out / "checkpoint.npz")]) == 0, capsys.readouterr()
+        _same_outputs(tmp_path / "ref", out, curve)
+
+
 @pytest.fixture
 def cat_h5(tmp_path: Path) -> Path:
     """train/test_catvnoncat.h5 with 6 and 4 random 64x64 pictures."""
@@ -239,15 +256,8 @@ def test_cat_cli_ctrl_c_at_every_step_then_resume_is_bit_identical(
     no_pictures(monkeypatch)
     base = ["train", "--data", str(cat_h5), "--model", "two-layer", "--lr", "0.05", "--dropout", "0.2",
             *recipe, "--checkpoint", "--checkpoint-every", "0"]  # fmt: skip
-    assert main([*base, "--out", str(tmp_path / "ref")]) == 0
-    for at in (1, 2, 3):  # each run has 4 steps: full batch 4 x 1, mini-batch 2 x (4 + 2)
-        out = tmp_path / f"at{at}"
-        with monkeypatch.context() as m:
-            ctrl_c_at(m, at)
-            assert main([*base, "--out", str(out)]) == 130
-        assert f"--resume {out / 'checkpoint.npz'}" in capsys.readouterr().err
-        assert main([*base, "--out", str(out), "--resume", str(out / "checkpoint.npz")]) == 0, capsys.readouterr()
-        _same_outputs(tmp_path / "ref", out, "costs")
+    # each run has 4 steps: full batch 4 x 1, mini-batch 2 x (4 + 2)
+    _interrupt_each_step_then_resume(main, base, tmp_path, range(1, 4), "costs", monkeypatch, capsys)
 
 
 @pytest.mark.parametrize(
@@ -266,16 +276,8 @@ def test_fashion_cli_ctrl_c_at_every_step_then_resume_is_bit_identical(
     data = write_fashion_folder(tmp_path / "fm", n_train=100, n_test=10)
     base = ["train", "--data", str(data), "--val-size", "20", "--hidden", "16", "--dropout", "0.2",
             "--lr", "0.01", *recipe, "--checkpoint", "--checkpoint-every", "0"]  # fmt: skip
-    assert main([*base, "--out", str(tmp_path / "ref")]) == 0
     steps = 3 if "80" in recipe else 2 * 3  # 80 training images: 3 x 1 batch, or 2 x (30 + 30 + 20)
-    for at in range(1, steps):
-        out = tmp_path / f"at{at}"
-        with monkeypatch.context() as m:
-            ctrl_c_at(m, at)
-            assert main([*base, "--out", str(out)]) == 130
-        assert f"--resume {out / 'checkpoint.npz'}" in capsys.readouterr().err
-        assert main([*base, "--out", str(out), "--resume", str(out / "checkpoint.npz")]) == 0, capsys.readouterr()
-        _same_outputs(tmp_path / "ref", out, "validation")
+    _interrupt_each_step_then_resume(main, base, tmp_path, range(1, steps), "validation", monkeypatch, capsys)
 
 
 @pytest.mark.slow
